@@ -1,0 +1,101 @@
+using System.Buffers;
+using System.Net;
+
+namespace TcpToolkit.Samples.EchoServer;
+
+/// <summary>
+/// The guide's echo server (echo-server.py) on TcpToolkit: prints <c>Connected by (addr)</c> for each client,
+/// echoes every byte until the client's EOF, then closes. Unlike the guide it serves clients until Ctrl+C
+/// (<c>--once</c> serves one, as the guide does) and survives clients that reset.
+/// </summary>
+public static class EchoServerApp
+{
+    /// <summary>Usage line.</summary>
+    public const string Usage = "Usage: EchoServer [--host 127.0.0.1] [--port 65432] [--framing raw|length32|line] [--once] [--quiet]";
+
+    /// <summary>Runs the server until <paramref name="cancellationToken"/> fires (or after one client with --once).</summary>
+    /// <param name="args">The command line.</param>
+    /// <param name="stdout">Where the guide's lines are printed.</param>
+    /// <param name="listening">Called with the bound endpoint once the server listens (tests use port 0).</param>
+    /// <param name="cancellationToken">Stops the server.</param>
+    /// <returns>The exit code.</returns>
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, Action<EndPoint>? listening, CancellationToken cancellationToken)
+    {
+        var parsed = SampleArgs.Parse(args, "--once", "--quiet");
+        var host = parsed.Get("--host", "127.0.0.1");
+        var port = parsed.GetInt("--port", 65432);
+        var framing = parsed.Get("--framing", "raw");
+        var once = parsed.Has("--once");
+        var quiet = parsed.Has("--quiet");
+        Func<TcpConnection, CancellationToken, Task>? echo = framing switch
+        {
+            "raw" => EchoRawAsync,
+            _ => null,
+        };
+        if (echo is null || parsed.Positional.Count > 0)
+        {
+            await stdout.WriteLineAsync(Usage).ConfigureAwait(false);
+            return 1;
+        }
+
+        var firstClientDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var options = new TcpServerOptions { EndPoints = { new IPEndPoint(IPAddress.Parse(host), port) } };
+        await using var server = new TcpServer(options, async (connection, stopping) =>
+        {
+            if (!quiet)
+            {
+                await stdout.WriteLineAsync("Connected by " + GuideFormat.Address(connection.RemoteEndPoint)).ConfigureAwait(false);
+            }
+
+            try
+            {
+                await echo(connection, stopping).ConfigureAwait(false);
+            }
+            finally
+            {
+                if (once)
+                {
+                    firstClientDone.TrySetResult();
+                }
+            }
+        });
+
+        try
+        {
+            await server.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (TcpBindException ex)
+        {
+            await stdout.WriteLineAsync(ex.Message).ConfigureAwait(false);
+            return 1;
+        }
+
+        listening?.Invoke(server.LocalEndPoint);
+        await firstClientDone.Task.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await server.StopAsync(CancellationToken.None).ConfigureAwait(false);
+        return 0;
+    }
+
+    /// <summary>Echoes bytes unchanged, pipe to pipe, until the client's EOF (the guide's recv/sendall loop, without copies).</summary>
+    private static async Task EchoRawAsync(TcpConnection connection, CancellationToken stopping)
+    {
+        var input = connection.Input;
+        var output = connection.Output;
+        while (true)
+        {
+            var result = await input.ReadAsync(stopping).ConfigureAwait(false);
+            var buffer = result.Buffer;
+            foreach (var segment in buffer)
+            {
+                output.Write(segment.Span);
+            }
+
+            input.AdvanceTo(buffer.End);
+            var flush = await output.FlushAsync(stopping).ConfigureAwait(false);
+            if (result.IsCompleted || flush.IsCompleted)
+            {
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,269 @@
+using System.IO.Pipelines;
+using System.Net.Sockets;
+
+namespace TcpToolkit.Internal;
+
+/// <summary>
+/// The transport: one receive loop and one send loop between a connected <see cref="Socket"/> and a pair of pipes,
+/// in the spirit of Kestrel's SocketConnection. It only moves bytes; it knows nothing about framing.
+/// </summary>
+/// <remarks>
+/// Receive: wait for data with a zero-byte receive (an idle connection holds no buffer), rent from the pool,
+/// receive, advance, flush; a paused flush (the application is <c>MaxReadBufferSize</c> behind) stops receiving,
+/// which is TCP backpressure to the peer. Send: read the output pipe, send every buffered segment in one gathered
+/// send, advance. Peer FIN completes the input; completion of the output sends FIN after the pending bytes.
+/// Socket errors are mapped once, here (<see cref="SocketErrors"/>).
+/// </remarks>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "The send loop disposes its SocketSender when it ends.")]
+internal sealed class SocketPump
+{
+    private readonly Socket _socket;
+    private readonly ConnectionSettings _settings;
+    private readonly string _connectionId;
+    private readonly Pipe _input;
+    private readonly Pipe _output;
+    private readonly SocketSender _sender = new();
+    private readonly Lock _shutdownLock = new();
+
+    private Task _receiveTask = Task.CompletedTask;
+    private Task _sendTask = Task.CompletedTask;
+    private volatile bool _aborted;
+    private volatile string? _abortReason;
+    private volatile Exception? _transportError;
+    private bool _socketDisposed;
+
+    public SocketPump(Socket socket, ConnectionSettings settings, string connectionId)
+    {
+        _socket = socket;
+        _settings = settings;
+        _connectionId = connectionId;
+        _input = new Pipe(settings.InputOptions);
+        _output = new Pipe(settings.OutputOptions);
+    }
+
+    /// <summary>The application reads what the peer sent from here.</summary>
+    public PipeReader Input => _input.Reader;
+
+    /// <summary>The application writes what goes to the peer here.</summary>
+    public PipeWriter Output => _output.Writer;
+
+    /// <summary>Gets whether the peer sent FIN.</summary>
+    public bool ReceivedFin { get; private set; }
+
+    /// <summary>Gets the mapped error that ended the transport, if the peer or the network broke it.</summary>
+    public Exception? TransportError => _transportError;
+
+    /// <summary>Gets the task of the send loop: it ends after the FIN went out, or on error or abort.</summary>
+    public Task SendCompletion => _sendTask;
+
+    /// <summary>Gets whether this side aborted the connection.</summary>
+    public bool IsAborted => _aborted;
+
+    public void Start()
+    {
+        _receiveTask = ReceiveLoopAsync();
+        _sendTask = SendLoopAsync();
+    }
+
+    /// <summary>Aborts the connection: pending operations fail and the peer gets RST.</summary>
+    public void Abort(string reason)
+    {
+        _abortReason ??= reason;
+        _aborted = true;
+        CloseSocket(reset: true);
+
+        // The send loop may be waiting for the application; release it.
+        _output.Reader.CancelPendingRead();
+    }
+
+    /// <summary>Closes the socket after a graceful shutdown (both loops finish quickly once it is closed).</summary>
+    public void CloseSocket() => CloseSocket(reset: false);
+
+    /// <summary>Waits until both loops have ended.</summary>
+    public Task WaitForLoopsAsync() => Task.WhenAll(_receiveTask, _sendTask);
+
+    private async Task ReceiveLoopAsync()
+    {
+        var writer = _input.Writer;
+        Exception? error = null;
+        var waitForData = true;
+        try
+        {
+            while (true)
+            {
+                if (waitForData)
+                {
+                    // A zero-byte receive completes when data arrives without holding a buffer meanwhile.
+                    await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
+                }
+
+                var memory = writer.GetMemory(_settings.MinimumReceiveSize);
+                var received = await _socket.ReceiveAsync(memory, SocketFlags.None).ConfigureAwait(false);
+                if (received == 0)
+                {
+                    ReceivedFin = true;
+                    SocketLog.ReceivedFin(_settings.Logger, _connectionId);
+                    break;
+                }
+
+                writer.Advance(received);
+
+                // A receive that filled the buffer probably left more in the socket: skip the wait next time.
+                waitForData = received < memory.Length;
+
+                var flush = await writer.FlushAsync().ConfigureAwait(false);
+                if (flush.IsCompleted || flush.IsCanceled)
+                {
+                    // The application completed its input: it wants no more bytes.
+                    break;
+                }
+            }
+        }
+        catch (Exception ex)
+        {
+            // Socket errors are mapped below; anything else ends the loop with itself as the reason.
+            error = ex;
+        }
+
+        if (error is null)
+        {
+            await writer.CompleteAsync().ConfigureAwait(false);
+            return;
+        }
+
+        var mapped = SocketErrors.Map(error, _aborted, _abortReason);
+        if (!_aborted)
+        {
+            _transportError ??= mapped;
+            SocketLog.ReceiveFailed(_settings.Logger, _connectionId, mapped);
+
+            // The transport is broken both ways: stop the send loop too.
+            CloseSocket(reset: true);
+            _output.Reader.CancelPendingRead();
+        }
+
+        await writer.CompleteAsync(mapped).ConfigureAwait(false);
+    }
+
+    private async Task SendLoopAsync()
+    {
+        var reader = _output.Reader;
+        Exception? error = null;
+        try
+        {
+            while (true)
+            {
+                var result = await reader.ReadAsync().ConfigureAwait(false);
+                if (result.IsCanceled)
+                {
+                    break;
+                }
+
+                var buffer = result.Buffer;
+                if (!buffer.IsEmpty)
+                {
+                    if (buffer.IsSingleSegment || SocketSender.CanGather(buffer))
+                    {
+                        await _sender.SendAsync(_socket, buffer).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        foreach (var segment in buffer)
+                        {
+                            await _socket.SendAsync(segment, SocketFlags.None).ConfigureAwait(false);
+                        }
+                    }
+                }
+
+                reader.AdvanceTo(buffer.End);
+                if (result.IsCompleted)
+                {
+                    break;
+                }
+            }
+        }
+        catch (Exception ex)
+        {
+            // Socket errors are mapped below; anything else ends the loop with itself as the reason.
+            error = ex;
+        }
+
+        Exception? completion;
+        if (error is not null)
+        {
+            completion = SocketErrors.Map(error, _aborted, _abortReason);
+            if (!_aborted)
+            {
+                _transportError ??= completion;
+                SocketLog.SendFailed(_settings.Logger, _connectionId, completion);
+                CloseSocket(reset: true);
+            }
+        }
+        else if (_aborted)
+        {
+            completion = new ConnectionAbortedException(_abortReason ?? "The connection was aborted.");
+        }
+        else if (_transportError is { } transportError)
+        {
+            completion = transportError;
+        }
+        else
+        {
+            completion = null;
+            ShutdownSend();
+        }
+
+        await reader.CompleteAsync(completion).ConfigureAwait(false);
+        _sender.Dispose();
+    }
+
+    private void ShutdownSend()
+    {
+        lock (_shutdownLock)
+        {
+            if (_socketDisposed)
+            {
+                return;
+            }
+
+            try
+            {
+                // FIN after every pending byte: the half-close the peer sees as EOF.
+                _socket.Shutdown(SocketShutdown.Send);
+                SocketLog.SentFin(_settings.Logger, _connectionId);
+            }
+            catch (SocketException ex)
+            {
+                // The peer may already be gone; the receive loop reports that.
+                SocketLog.ShutdownFailed(_settings.Logger, _connectionId, ex.SocketErrorCode);
+            }
+        }
+    }
+
+    private void CloseSocket(bool reset)
+    {
+        lock (_shutdownLock)
+        {
+            if (_socketDisposed)
+            {
+                return;
+            }
+
+            _socketDisposed = true;
+            if (reset)
+            {
+                try
+                {
+                    // Linger 0 makes close() send RST instead of FIN: an abort, not a goodbye.
+                    _socket.LingerState = new LingerOption(enable: true, seconds: 0);
+                }
+                catch (SocketException)
+                {
+                    // Already broken; closing it is all that is left to do.
+                }
+            }
+
+            _socket.Dispose();
+        }
+    }
+}
