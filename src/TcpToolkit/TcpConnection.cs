@@ -190,6 +190,9 @@ public sealed class TcpConnection : IAsyncDisposable
 
     private async Task CloseCoreAsync(CancellationToken cancellationToken)
     {
+        // Who closed first: if the peer's FIN is already here, it did.
+        var peerClosedFirst = _pump.ReceivedFin;
+
         // Complete the output: the send loop sends what is pending, then FIN.
         await Output.CompleteAsync().ConfigureAwait(false);
 
@@ -205,7 +208,8 @@ public sealed class TcpConnection : IAsyncDisposable
             Abort(CloseReason.LocalAbort, "The connection's pending output did not drain before the close deadline.");
         }
 
-        SetCloseReason(_pump.ReceivedFin ? CloseReason.RemoteClose : CloseReason.LocalClose);
+        SetTransportCloseReason();
+        SetCloseReason(peerClosedFirst ? CloseReason.RemoteClose : CloseReason.LocalClose);
         await Input.CompleteAsync().ConfigureAwait(false);
         _pump.CloseSocket();
         await _pump.WaitForLoopsAsync().ConfigureAwait(false);
@@ -215,16 +219,21 @@ public sealed class TcpConnection : IAsyncDisposable
     private async Task ObserveTransportAsync()
     {
         await _pump.WaitForLoopsAsync().ConfigureAwait(false);
-        if (_pump.TransportError is ConnectionResetException)
-        {
-            SetCloseReason(CloseReason.RemoteReset);
-        }
-        else if (_pump.TransportError is not null)
-        {
-            SetCloseReason(CloseReason.TransportError);
-        }
-
+        SetTransportCloseReason();
         CancelClosedToken();
+    }
+
+    private void SetTransportCloseReason()
+    {
+        switch (_pump.TransportError)
+        {
+            case ConnectionResetException:
+                SetCloseReason(CloseReason.RemoteReset);
+                break;
+            case not null:
+                SetCloseReason(CloseReason.TransportError);
+                break;
+        }
     }
 
     private void CancelClosedToken()
@@ -234,6 +243,10 @@ public sealed class TcpConnection : IAsyncDisposable
             return;
         }
 
+        // The owner learns first (a server frees the connection's slot), so whoever observes ConnectionClosed
+        // sees the server's counters already updated.
+        _onClosed?.Invoke(this);
+        SocketLog.ConnectionClosed(_settings.Logger, Id, CloseReason);
         try
         {
             _closedSource.Cancel();
@@ -242,9 +255,6 @@ public sealed class TcpConnection : IAsyncDisposable
         {
             // A callback registered by the application threw; that must not break the transport.
         }
-
-        SocketLog.ConnectionClosed(_settings.Logger, Id, CloseReason);
-        _onClosed?.Invoke(this);
     }
 
     private sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe

@@ -37,6 +37,7 @@ public sealed class TcpServer : IAsyncDisposable
     private readonly List<Socket> _listeners = [];
     private readonly List<Task> _acceptLoops = [];
     private readonly Lock _stateLock = new();
+    private readonly Action<TcpConnection> _onConnectionClosed;
     private System.Collections.ObjectModel.ReadOnlyCollection<EndPoint> _localEndPoints = new([]);
     private Exception? _acceptLoopFault;
     private Task<ServerStopResult>? _stopTask;
@@ -64,6 +65,7 @@ public sealed class TcpServer : IAsyncDisposable
             options.CloseTimeout,
             options.LoggerFactory.CreateLogger("TcpToolkit.TcpConnection"),
             options.TimeProvider);
+        _onConnectionClosed = _ => Interlocked.Decrement(ref _connectionCount);
     }
 
     /// <summary>Gets the endpoints the server listens on, with real ports (after binding to port 0). Empty before start.</summary>
@@ -75,7 +77,7 @@ public sealed class TcpServer : IAsyncDisposable
         ? _localEndPoints[0]
         : throw new InvalidOperationException("The server has not been started.");
 
-    /// <summary>Gets the number of open connections.</summary>
+    /// <summary>Gets the number of open connections (a connection's slot is free once its <see cref="TcpConnection.ConnectionClosed"/> fires).</summary>
     public int ConnectionCount => Volatile.Read(ref _connectionCount);
 
     /// <summary>Gets how many connections were closed at once because <see cref="TcpServerOptions.MaxConnections"/> were open.</summary>
@@ -263,7 +265,7 @@ public sealed class TcpServer : IAsyncDisposable
             socket.NoDelay = _options.NoDelay;
         }
 
-        var connection = new TcpConnection(socket, _settings);
+        var connection = new TcpConnection(socket, _settings, _onConnectionClosed);
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _connections[connection] = gate.Task;
         _ = RunConnectionAsync(connection, gate);
@@ -315,7 +317,6 @@ public sealed class TcpServer : IAsyncDisposable
         }
         finally
         {
-            Interlocked.Decrement(ref _connectionCount);
             _connections.TryRemove(connection, out _);
             done.TrySetResult();
         }

@@ -1,0 +1,188 @@
+using System.Buffers;
+using System.Net.Sockets;
+using static TcpToolkit.IntegrationTests.ServerLifecycleTests;
+
+namespace TcpToolkit.IntegrationTests;
+
+public sealed class ConnectionTests
+{
+    [Fact]
+    public async Task ClientResetMidStream_ServerSeesConnectionResetException_OthersUnaffected()
+    {
+        var ct = TestServers.Timeout();
+        var serverError = new TaskCompletionSource<Exception>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var serverClosed = new TaskCompletionSource<CloseReason>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var server = await TestServers.StartAsync(async (connection, stopping) =>
+        {
+            connection.ConnectionClosed.Register(() => serverClosed.TrySetResult(connection.CloseReason));
+            try
+            {
+                await TestServers.EchoAsync(connection, stopping);
+            }
+            catch (Exception ex)
+            {
+                serverError.TrySetResult(ex);
+                throw;
+            }
+        });
+        await using var client = new TcpClient();
+        await using var bystander = await client.ConnectAsync(server.LocalEndPoint, ct);
+
+        // A raw socket, so the test controls the reset: linger 0 makes Close send RST.
+        using (var resetter = new Socket(SocketType.Stream, ProtocolType.Tcp))
+        {
+            await resetter.ConnectAsync(server.LocalEndPoint, ct);
+            await resetter.SendAsync("partial frame"u8.ToArray(), SocketFlags.None, ct);
+            var echo = new byte[13];
+            await resetter.ReceiveAsync(echo, SocketFlags.None, ct);
+            resetter.LingerState = new LingerOption(true, 0);
+            resetter.Close();
+        }
+
+        (await serverError.Task.WaitAsync(ct)).Should().BeOfType<ConnectionResetException>();
+        (await serverClosed.Task.WaitAsync(ct)).Should().Be(CloseReason.RemoteReset);
+        await bystander.SendAsync("unaffected"u8.ToArray(), ct);
+        (await ReadExactlyAsync(bystander, 10, ct)).Should().Equal("unaffected"u8.ToArray());
+    }
+
+    [Fact]
+    public async Task HalfClose_ClientCompletesOutput_ServerSeesEofAndCanStillSend()
+    {
+        var ct = TestServers.Timeout();
+        await using var server = await TestServers.StartAsync(async (connection, stopping) =>
+        {
+            // Reads everything up to the client's FIN, then answers with the count.
+            var all = await TestServers.ReadToEndAsync(connection, stopping);
+            await connection.SendAsync(System.Text.Encoding.ASCII.GetBytes($"got {all.Length}"), stopping);
+        });
+        await using var client = new TcpClient();
+        await using var connection = await client.ConnectAsync(server.LocalEndPoint, ct);
+
+        await connection.SendAsync(new byte[5000], ct);
+        await connection.Output.CompleteAsync();
+
+        (await TestServers.ReadToEndAsync(connection, ct)).Should().Equal("got 5000"u8.ToArray());
+    }
+
+    [Fact]
+    public async Task HalfClose_ServerCompletesOutput_ClientSeesEofAndCanStillSend()
+    {
+        var ct = TestServers.Timeout();
+        var serverReceived = new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var server = await TestServers.StartAsync(async (connection, stopping) =>
+        {
+            await connection.SendAsync("server done"u8.ToArray(), stopping);
+            await connection.Output.CompleteAsync();
+            serverReceived.SetResult(await TestServers.ReadToEndAsync(connection, stopping));
+        });
+        await using var client = new TcpClient();
+        await using var connection = await client.ConnectAsync(server.LocalEndPoint, ct);
+
+        (await TestServers.ReadToEndAsync(connection, ct)).Should().Equal("server done"u8.ToArray());
+        await connection.SendAsync("client still talking"u8.ToArray(), ct);
+        await connection.Output.CompleteAsync();
+
+        (await serverReceived.Task.WaitAsync(ct)).Should().Equal("client still talking"u8.ToArray());
+    }
+
+    [Fact]
+    public async Task Abort_PendingReadFailsWithConnectionAborted_AndPeerSeesReset()
+    {
+        var ct = TestServers.Timeout();
+        var serverConnection = new TaskCompletionSource<TcpConnection>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var server = await TestServers.StartAsync(async (connection, stopping) =>
+        {
+            serverConnection.SetResult(connection);
+            await TestServers.ReadToEndAsync(connection, stopping);
+        });
+        await using var client = new TcpClient();
+        await using var connection = await client.ConnectAsync(server.LocalEndPoint, ct);
+        var pendingRead = connection.Input.ReadAsync(ct).AsTask();
+
+        connection.Abort("test abort");
+
+        await pendingRead.Awaiting(t => t).Should().ThrowAsync<ConnectionAbortedException>();
+        connection.CloseReason.Should().Be(CloseReason.LocalAbort);
+        connection.ConnectionClosed.IsCancellationRequested.Should().BeTrue();
+        var peer = await serverConnection.Task.WaitAsync(ct);
+        var peerClosed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var registration = peer.ConnectionClosed.Register(() => peerClosed.TrySetResult());
+        await peerClosed.Task.WaitAsync(ct);
+        peer.ConnectionClosed.IsCancellationRequested.Should().BeTrue();
+        peer.CloseReason.Should().Be(CloseReason.RemoteReset);
+    }
+
+    [Fact]
+    public async Task PeerNeverReads_FlushWaitsAtMaxWriteBufferSize_AndMemoryStaysBounded()
+    {
+        const int Offered = 64 * 1024 * 1024;
+        const int Chunk = 16 * 1024;
+        const long MaxWriteBuffer = 64 * 1024;
+        var ct = TestServers.Timeout();
+        var stalled = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        long memoryBefore = GC.GetTotalMemory(forceFullCollection: true);
+        long memoryAtStall = 0;
+        await using var server = await TestServers.StartAsync(
+            async (connection, stopping) =>
+            {
+                var chunk = new byte[Chunk];
+                long accepted = 0;
+                while (accepted < Offered)
+                {
+                    connection.Output.Write(chunk);
+                    accepted += Chunk;
+                    var flush = connection.Output.FlushAsync(stopping);
+                    if (!flush.IsCompleted && !stalled.Task.IsCompleted)
+                    {
+                        // The flush waits: the peer does not read and the pipe holds MaxWriteBufferSize.
+                        memoryAtStall = GC.GetTotalMemory(forceFullCollection: true);
+                        stalled.SetResult(accepted);
+                        await release.Task;
+                        connection.Abort("test done");
+                        return;
+                    }
+
+                    await flush;
+                }
+
+                stalled.TrySetResult(accepted);
+            },
+            options => options.MaxWriteBufferSize = MaxWriteBuffer);
+        await using var client = new TcpClient(new TcpClientOptions { MaxReadBufferSize = 64 * 1024 });
+        await using var connection = await client.ConnectAsync(server.LocalEndPoint, ct);
+
+        // The client never reads: its pipe fills to MaxReadBufferSize and it stops receiving.
+        var acceptedBeforeStall = await stalled.Task.WaitAsync(ct);
+        release.SetResult();
+
+        var growth = memoryAtStall - memoryBefore;
+        TestContext.Current.SendDiagnosticMessage(
+            $"peer-never-reads: offered {Offered} B, server accepted {acceptedBeforeStall} B before its flush waited; managed memory growth {growth} B");
+        acceptedBeforeStall.Should().BeLessThan(Offered / 4, "the writer must wait at the limit, not buffer what is offered");
+        growth.Should().BeLessThan(16 * 1024 * 1024, "memory is bounded by the limits, not by what is offered");
+    }
+
+    [Fact]
+    public async Task SendAndReceive_GuideStyle_RoundTrip()
+    {
+        var ct = TestServers.Timeout();
+        await using var server = await TestServers.StartAsync(TestServers.EchoAsync);
+        await using var client = new TcpClient();
+        await using var connection = await client.ConnectAsync(server.LocalEndPoint, ct);
+
+        await connection.SendAsync("Hello, world"u8.ToArray(), ct);
+        var buffer = new byte[1024];
+        var received = 0;
+        while (received < 12)
+        {
+            received += await connection.ReceiveAsync(buffer.AsMemory(received), ct);
+        }
+
+        buffer.AsSpan(0, received).ToArray().Should().Equal("Hello, world"u8.ToArray());
+        await connection.CloseAsync(ct);
+        connection.CloseReason.Should().Be(CloseReason.LocalClose);
+        (await connection.ReceiveAsync(buffer, ct).AsTask().Awaiting(t => t).Should().ThrowAsync<InvalidOperationException>())
+            .Which.Should().NotBeNull("reading after the close is a usage error");
+    }
+}
