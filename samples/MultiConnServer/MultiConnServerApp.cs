@@ -1,0 +1,93 @@
+using System.Buffers;
+using System.Net;
+
+namespace TcpToolkit.Samples.MultiConnServer;
+
+/// <summary>
+/// The guide's multi-connection server (multiconn-server.py) on TcpToolkit: many clients at once, every byte echoed,
+/// never the first to close. The guide's selector loop becomes one async handler per connection. Unlike the guide,
+/// a client that resets is logged and closed while the server keeps serving the others.
+/// </summary>
+public static class MultiConnServerApp
+{
+    /// <summary>Usage line, as the guide prints it.</summary>
+    public const string Usage = "Usage: MultiConnServer <host> <port>";
+
+    // The guide reads with recv(1024); each "Echoing" line shows at most that much, so the output reads the same.
+    private const int GuideRecvSize = 1024;
+
+    /// <summary>Runs the server until <paramref name="cancellationToken"/> fires (Ctrl+C in the program).</summary>
+    /// <param name="args">The command line: host and port.</param>
+    /// <param name="stdout">Where the guide's lines go.</param>
+    /// <param name="listening">Called with the bound endpoint (tests use port 0).</param>
+    /// <param name="cancellationToken">Stops the server.</param>
+    /// <returns>The exit code.</returns>
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, Action<EndPoint>? listening, CancellationToken cancellationToken)
+    {
+        if (args.Length != 2 || !IPAddress.TryParse(args[0], out var address) || !int.TryParse(args[1], out var port))
+        {
+            await stdout.WriteLineAsync(Usage).ConfigureAwait(false);
+            return 1;
+        }
+
+        var options = new TcpServerOptions { EndPoints = { new IPEndPoint(address, port) } };
+        await using var server = new TcpServer(options, (connection, stopping) => ServeAsync(connection, stdout, stopping));
+        try
+        {
+            await server.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (TcpBindException ex)
+        {
+            await stdout.WriteLineAsync(ex.Message).ConfigureAwait(false);
+            return 1;
+        }
+
+        var bound = (IPEndPoint)server.LocalEndPoint;
+        await stdout.WriteLineAsync("Listening on " + GuideFormat.Address(args[0], bound.Port)).ConfigureAwait(false);
+        listening?.Invoke(bound);
+
+        await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await stdout.WriteLineAsync("Caught keyboard interrupt, exiting").ConfigureAwait(false);
+        await server.StopAsync(CancellationToken.None).ConfigureAwait(false);
+        return 0;
+    }
+
+    private static async Task ServeAsync(TcpConnection connection, TextWriter stdout, CancellationToken stopping)
+    {
+        var peer = GuideFormat.Address(connection.RemoteEndPoint);
+        await stdout.WriteLineAsync("Accepted connection from " + peer).ConfigureAwait(false);
+        try
+        {
+            while (true)
+            {
+                var result = await connection.Input.ReadAsync(stopping).ConfigureAwait(false);
+                var buffer = result.Buffer;
+                while (!buffer.IsEmpty)
+                {
+                    var piece = buffer.Slice(0, Math.Min(buffer.Length, GuideRecvSize));
+                    await stdout.WriteLineAsync($"Echoing {GuideFormat.Bytes(piece.ToArray())} to {peer}").ConfigureAwait(false);
+                    foreach (var segment in piece)
+                    {
+                        connection.Output.Write(segment.Span);
+                    }
+
+                    buffer = buffer.Slice(piece.End);
+                }
+
+                connection.Input.AdvanceTo(result.Buffer.End);
+                await connection.Output.FlushAsync(stopping).ConfigureAwait(false);
+                if (result.IsCompleted)
+                {
+                    break;
+                }
+            }
+        }
+        catch (ConnectionResetException)
+        {
+            // The guide's server dies here (ConnectionResetError is uncaught); this one closes that connection only.
+            await stdout.WriteLineAsync($"Connection reset by {peer}").ConfigureAwait(false);
+        }
+
+        await stdout.WriteLineAsync("Closing connection to " + peer).ConfigureAwait(false);
+    }
+}
