@@ -110,8 +110,8 @@ internal static class JsonContentReader
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             members++;
-            bool isFirst = reader.ValueTextEquals(firstKey);
-            bool isSecond = !isFirst && !secondKey.IsEmpty && reader.ValueTextEquals(secondKey);
+            bool isFirst = NameIs(ref reader, firstKey);
+            bool isSecond = !isFirst && !secondKey.IsEmpty && NameIs(ref reader, secondKey);
             reader.Read();
             if (!isFirst && !isSecond)
             {
@@ -177,6 +177,20 @@ internal static class JsonContentReader
         {
             // GetString refuses an escaped lone surrogate ("\ud800"): no .NET-to-UTF-8 round trip exists for it.
             value = null;
+            return false;
+        }
+    }
+
+    /// <summary>Compares the current property name; a name with an escaped lone surrogate matches nothing.</summary>
+    private static bool NameIs(ref Utf8JsonReader reader, ReadOnlySpan<byte> name)
+    {
+        try
+        {
+            return reader.ValueTextEquals(name);
+        }
+        catch (InvalidOperationException)
+        {
+            // ValueTextEquals cannot unescape "\ud800"; such a key is never one the reader wants.
             return false;
         }
     }

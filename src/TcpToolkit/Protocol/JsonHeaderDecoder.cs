@@ -192,25 +192,25 @@ public sealed class JsonHeaderDecoder : IFrameDecoder<JsonHeaderMessage>
         {
             // ValueTextEquals compares the unescaped name, so "content\u002dtype" matches too. A repeated key
             // overwrites what came before: the last one wins, as in Python.
-            if (reader.ValueTextEquals("byteorder"u8))
+            if (NameIs(ref reader, "byteorder"u8))
             {
                 reader.Read();
                 fields.HasByteOrder = true;
                 fields.ByteOrder = ReadKnownString(ref reader, s_knownByteOrders);
             }
-            else if (reader.ValueTextEquals("content-type"u8))
+            else if (NameIs(ref reader, "content-type"u8))
             {
                 reader.Read();
                 fields.HasContentType = true;
                 fields.ContentType = ReadKnownString(ref reader, s_knownContentTypes);
             }
-            else if (reader.ValueTextEquals("content-encoding"u8))
+            else if (NameIs(ref reader, "content-encoding"u8))
             {
                 reader.Read();
                 fields.HasContentEncoding = true;
                 fields.ContentEncoding = ReadKnownString(ref reader, s_knownContentEncodings);
             }
-            else if (reader.ValueTextEquals("content-length"u8))
+            else if (NameIs(ref reader, "content-length"u8))
             {
                 reader.Read();
                 ReadContentLength(ref reader, ref fields);
@@ -235,22 +235,36 @@ public sealed class JsonHeaderDecoder : IFrameDecoder<JsonHeaderMessage>
             return null;
         }
 
-        foreach (string candidate in known)
-        {
-            if (reader.ValueTextEquals(candidate))
-            {
-                return candidate;
-            }
-        }
-
         try
         {
+            foreach (string candidate in known)
+            {
+                if (reader.ValueTextEquals(candidate))
+                {
+                    return candidate;
+                }
+            }
+
             return reader.GetString();
         }
         catch (InvalidOperationException)
         {
             // An escaped lone surrogate ("\ud800"): valid JSON, but no UTF-8 text, so no usable header value.
             return null;
+        }
+    }
+
+    /// <summary>Compares the current property name; a name with an escaped lone surrogate matches nothing.</summary>
+    private static bool NameIs(ref Utf8JsonReader reader, ReadOnlySpan<byte> name)
+    {
+        try
+        {
+            return reader.ValueTextEquals(name);
+        }
+        catch (InvalidOperationException)
+        {
+            // Python accepts such a key (it is just an extra key); ValueTextEquals cannot unescape it.
+            return false;
         }
     }
 
