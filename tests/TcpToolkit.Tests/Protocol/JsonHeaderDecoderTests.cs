@@ -444,6 +444,46 @@ public sealed class JsonHeaderDecoderTests
     }
 
     [Fact]
+    public void TryDecode_EmptyBinaryBody_ZeroLengthMessage()
+    {
+        // Spec §3.7: the guide's server never answers an empty binary request. The frame itself is valid; a server
+        // sees ContentLength == 0 and can answer with an error instead.
+        JsonHeaderMessage message = DecodeWhole(ProtocolFrames.Build(
+            """{"byteorder": "little", "content-type": "binary/custom-client-binary-type", "content-encoding": "binary", "content-length": 0}""",
+            []));
+
+        message.ContentLength.Should().Be(0);
+        message.TryReadSearchRequest(out _, out JsonContentError error).Should().BeFalse();
+        error.Should().Be(JsonContentError.NotJson);
+    }
+
+    [Fact]
+    public void TryDecode_GuideHeader_AllocatesOnlyMessageAndContent()
+    {
+        // The header is read with Utf8JsonReader and the guide's values map to shared strings: decoding allocates the
+        // message (about 56 bytes) and the 41-byte content array (about 72), nothing per header field.
+        var decoder = new JsonHeaderDecoder();
+        var input = new ReadOnlySequence<byte>(ProtocolGoldenVectors.SearchMorpheusRequest);
+        for (int i = 0; i < 100; i++)
+        {
+            Decode(decoder, input);
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Decode(decoder, input);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        allocated.Should().BeLessThanOrEqualTo(160);
+
+        static void Decode(JsonHeaderDecoder decoder, ReadOnlySequence<byte> input)
+        {
+            SequencePosition consumed = input.Start;
+            SequencePosition examined = input.Start;
+            decoder.TryDecode(input, ref consumed, ref examined, out _);
+        }
+    }
+
+    [Fact]
     public void Constructor_NullOptions_Throws()
     {
         Action act = () => _ = new JsonHeaderDecoder(null!);
