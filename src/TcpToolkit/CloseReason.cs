@@ -30,13 +30,16 @@ public enum CloseReason
     /// <summary>The peer sent bytes that broke the protocol (a bad or oversized frame).</summary>
     ProtocolError,
 
-    /// <summary>No bytes arrived for longer than the idle timeout.</summary>
+    /// <summary>No bytes arrived for longer than <see cref="TcpServerOptions.IdleTimeout"/>.</summary>
     IdleTimeout,
 
-    /// <summary>The peer sent its data below the minimum data rate for longer than the grace period.</summary>
+    /// <summary>The peer sent nothing within <see cref="TcpServerOptions.FirstByteTimeout"/> of the accept.</summary>
+    FirstByteTimeout,
+
+    /// <summary>The peer sent a message below <see cref="TcpServerOptions.MinReceiveDataRate"/> for longer than its grace period (slowloris).</summary>
     MinDataRate,
 
-    /// <summary>The peer did not drain written data within the write timeout.</summary>
+    /// <summary>The peer did not take pending output within <see cref="TcpServerOptions.WriteTimeout"/> (it stopped reading).</summary>
     WriteTimeout,
 
     /// <summary>An unexpected transport error.</summary>

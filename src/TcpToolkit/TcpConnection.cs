@@ -16,11 +16,12 @@ namespace TcpToolkit;
 /// <see cref="Input"/>. <see cref="CloseAsync"/> closes gracefully, <see cref="Abort(string?)"/> resets. Disposing closes
 /// gracefully within the close timeout, then aborts.
 /// </remarks>
-public sealed class TcpConnection : IAsyncDisposable
+public sealed partial class TcpConnection : IAsyncDisposable
 {
     private static long s_lastId;
 
     private readonly SocketPump _pump;
+    private readonly ConnectionInput _input;
     private readonly ConnectionSettings _settings;
     private readonly CancellationTokenSource _closedSource = new();
     private readonly Action<TcpConnection>? _onClosed;
@@ -36,7 +37,10 @@ public sealed class TcpConnection : IAsyncDisposable
         LocalEndPoint = socket.LocalEndPoint;
         RemoteEndPoint = socket.RemoteEndPoint;
         _pump = new SocketPump(socket, settings, Id);
-        Transport = new DuplexPipe(_pump.Input, _pump.Output);
+        _input = new ConnectionInput(_pump.Input);
+        Transport = new DuplexPipe(_input, _pump.Output);
+        _acceptedTimestamp = settings.TimeProvider.GetTimestamp();
+        _lastProgressTimestamp = _acceptedTimestamp;
         SocketLog.ConnectionOpened(settings.Logger, Id, LocalEndPoint?.ToString(), RemoteEndPoint?.ToString());
         _pump.Start();
         _ = ObserveTransportAsync();
@@ -58,7 +62,7 @@ public sealed class TcpConnection : IAsyncDisposable
     /// Gets the bytes the peer sent. The reader completes at the peer's FIN; a reset makes it throw
     /// <see cref="ConnectionResetException"/>, an abort on this side <see cref="ConnectionAbortedException"/>.
     /// </summary>
-    public PipeReader Input => _pump.Input;
+    public PipeReader Input => _input;
 
     /// <summary>
     /// Gets the writer for bytes to the peer. A flush waits while more than the maximum write buffer size is

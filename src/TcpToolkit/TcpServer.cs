@@ -44,6 +44,8 @@ public sealed class TcpServer : IAsyncDisposable
     private int _connectionCount;
     private long _rejectedConnectionCount;
     private int _state; // 0 new, 1 starting/started, 2 stopping/stopped
+    private ITimer? _heartbeat;
+    private int _heartbeatRunning;
 
     /// <summary>Creates a server. Nothing is bound until <see cref="StartAsync"/>.</summary>
     /// <param name="options">The settings; read at construction.</param>
@@ -64,7 +66,8 @@ public sealed class TcpServer : IAsyncDisposable
             options.MaxWriteBufferSize,
             options.CloseTimeout,
             options.LoggerFactory.CreateLogger("TcpToolkit.TcpConnection"),
-            options.TimeProvider);
+            options.TimeProvider,
+            new ConnectionTimeouts(options.IdleTimeout, options.FirstByteTimeout, options.MinReceiveDataRate, options.WriteTimeout));
         _onConnectionClosed = _ => Interlocked.Decrement(ref _connectionCount);
     }
 
@@ -129,6 +132,13 @@ public sealed class TcpServer : IAsyncDisposable
         }
 
         _localEndPoints = bound.AsReadOnly();
+        if (_settings.Timeouts is { Any: true } timeouts)
+        {
+            // One heartbeat walks every connection (Kestrel's Heartbeat); no timer per connection.
+            var interval = timeouts.HeartbeatInterval;
+            _heartbeat = _options.TimeProvider.CreateTimer(static state => ((TcpServer)state!).OnHeartbeat(), this, interval, interval);
+        }
+
         foreach (var listener in _listeners)
         {
             ServerLog.Listening(_logger, listener.LocalEndPoint!.ToString()!);
@@ -237,6 +247,28 @@ public sealed class TcpServer : IAsyncDisposable
         }
     }
 
+    private void OnHeartbeat()
+    {
+        // A slow tick must not overlap the next one.
+        if (Interlocked.Exchange(ref _heartbeatRunning, 1) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            var now = _options.TimeProvider.GetTimestamp();
+            foreach (var connection in _connections.Keys)
+            {
+                connection.OnHeartbeat(now);
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref _heartbeatRunning, 0);
+        }
+    }
+
     private static bool IsTransientAcceptError(SocketError error) => error is
         SocketError.ConnectionReset or
         SocketError.ConnectionAborted or
@@ -305,6 +337,12 @@ public sealed class TcpServer : IAsyncDisposable
         {
             // The handler honoured the stop signal.
         }
+        catch (FramingException ex)
+        {
+            // The peer's bytes broke the protocol: its fault, not the handler's. Only this connection closes.
+            ServerLog.ProtocolError(_logger, connection.Id, ex.GetType().Name, ex.Message);
+            connection.Abort(CloseReason.ProtocolError, ex.Message);
+        }
         catch (Exception ex)
         {
             ServerLog.HandlerFaulted(_logger, connection.Id, ex);
@@ -333,6 +371,11 @@ public sealed class TcpServer : IAsyncDisposable
 
         // 1. Stop accepting.
         await _stopping.CancelAsync().ConfigureAwait(false);
+        if (_heartbeat is not null)
+        {
+            await _heartbeat.DisposeAsync().ConfigureAwait(false);
+        }
+
         foreach (var listener in _listeners)
         {
             listener.Dispose();

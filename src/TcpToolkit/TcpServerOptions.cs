@@ -18,6 +18,9 @@ public sealed class TcpServerOptions
     private long? _maxWriteBufferSize = 64 * 1024;
     private TimeSpan _shutdownTimeout = TimeSpan.FromSeconds(5);
     private TimeSpan _closeTimeout = TimeSpan.FromSeconds(5);
+    private TimeSpan? _idleTimeout;
+    private TimeSpan? _firstByteTimeout;
+    private TimeSpan? _writeTimeout = TimeSpan.FromSeconds(60);
     private ILoggerFactory _loggerFactory = NullLoggerFactory.Instance;
     private TimeProvider _timeProvider = TimeProvider.System;
 
@@ -92,6 +95,49 @@ public sealed class TcpServerOptions
     {
         get => _closeTimeout;
         set => _closeTimeout = OptionGuards.Positive(value, nameof(value));
+    }
+
+    /// <summary>
+    /// Gets or sets how long a connection may receive nothing before it is closed with
+    /// <see cref="CloseReason.IdleTimeout"/>. Defaults to <see langword="null"/> (no idle timeout), because many
+    /// protocols keep quiet connections open; set it for untrusted clients.
+    /// </summary>
+    public TimeSpan? IdleTimeout
+    {
+        get => _idleTimeout;
+        set => _idleTimeout = OptionGuards.PositiveOrNull(value, nameof(value));
+    }
+
+    /// <summary>
+    /// Gets or sets how long after the accept the first byte may take before the connection is closed with
+    /// <see cref="CloseReason.FirstByteTimeout"/>: a peer that connects and stays silent. Defaults to
+    /// <see langword="null"/> (none), because in some protocols the server speaks first.
+    /// </summary>
+    public TimeSpan? FirstByteTimeout
+    {
+        get => _firstByteTimeout;
+        set => _firstByteTimeout = OptionGuards.PositiveOrNull(value, nameof(value));
+    }
+
+    /// <summary>
+    /// Gets or sets the rate at which a peer must send the rest of a message it has started, once the grace period
+    /// has passed; a slower peer (slowloris) is closed with <see cref="CloseReason.MinDataRate"/>. A message is "started"
+    /// while the handler has examined bytes it could not yet consume (an incomplete frame); idle connections and
+    /// time the handler spends not reading do not count. Defaults to 240 bytes per second after 5 seconds, as Kestrel's
+    /// request-body rate; <see langword="null"/> disables it.
+    /// </summary>
+    public MinDataRate? MinReceiveDataRate { get; set; } = new(bytesPerSecond: 240, gracePeriod: TimeSpan.FromSeconds(5));
+
+    /// <summary>
+    /// Gets or sets how long one send may wait for the peer to take the bytes before the connection is closed with
+    /// <see cref="CloseReason.WriteTimeout"/>: a peer that stopped reading. Together with
+    /// <see cref="MaxWriteBufferSize"/> it bounds what a slow consumer can cost. Defaults to 60 seconds;
+    /// <see langword="null"/> waits for ever.
+    /// </summary>
+    public TimeSpan? WriteTimeout
+    {
+        get => _writeTimeout;
+        set => _writeTimeout = OptionGuards.PositiveOrNull(value, nameof(value));
     }
 
     /// <summary>Gets or sets the logger factory. Defaults to <see cref="NullLoggerFactory.Instance"/> (no logging).</summary>

@@ -13,8 +13,10 @@ internal sealed class ConnectionSettings
         long? maxWriteBufferSize,
         TimeSpan closeTimeout,
         ILogger logger,
-        TimeProvider timeProvider)
+        TimeProvider timeProvider,
+        ConnectionTimeouts? timeouts = null)
     {
+        Timeouts = timeouts;
         MemoryPool = memoryPool;
         CloseTimeout = closeTimeout;
         Logger = logger;
@@ -58,4 +60,24 @@ internal sealed class ConnectionSettings
     public ILogger Logger { get; }
 
     public TimeProvider TimeProvider { get; }
+
+    /// <summary>Gets the timeouts the server's heartbeat enforces; <see langword="null"/> when there are none.</summary>
+    public ConnectionTimeouts? Timeouts { get; }
+}
+
+/// <summary>The server's timeout options, resolved once.</summary>
+internal sealed record ConnectionTimeouts(TimeSpan? Idle, TimeSpan? FirstByte, MinDataRate? MinReceiveRate, TimeSpan? Write)
+{
+    /// <summary>Gets whether any timeout is configured (no heartbeat runs otherwise).</summary>
+    public bool Any => Idle is not null || FirstByte is not null || MinReceiveRate is not null || Write is not null;
+
+    /// <summary>Gets the heartbeat period: a quarter of the shortest timeout, between 10 ms and 1 s (Kestrel ticks at 1 s).</summary>
+    public TimeSpan HeartbeatInterval
+    {
+        get
+        {
+            var shortest = new[] { Idle, FirstByte, MinReceiveRate?.GracePeriod, Write }.Where(t => t is not null).Min() ?? TimeSpan.FromSeconds(1);
+            return TimeSpan.FromTicks(Math.Clamp(shortest.Ticks / 4, TimeSpan.FromMilliseconds(10).Ticks, TimeSpan.FromSeconds(1).Ticks));
+        }
+    }
 }

@@ -23,6 +23,16 @@ internal static class OptionGuards
         return value;
     }
 
+    public static TimeSpan? PositiveOrNull(TimeSpan? value, string paramName)
+    {
+        if (value is { } span && span <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(paramName, value, "Must be positive, or null for none.");
+        }
+
+        return value;
+    }
+
     public static TimeSpan Positive(TimeSpan value, string paramName)
     {
         if (value <= TimeSpan.Zero && value != Timeout.InfiniteTimeSpan)

@@ -32,4 +32,7 @@ internal static partial class ServerLog
 
     [LoggerMessage(9, LogLevel.Warning, "{Count} handlers still had not returned after being aborted; the server stops without them.", EventName = "HandlersAbandoned")]
     public static partial void HandlersAbandoned(ILogger logger, int count);
+
+    [LoggerMessage(10, LogLevel.Information, "Connection {ConnectionId} closed for a protocol error ({ExceptionType}): {Reason}", EventName = "ProtocolError")]
+    public static partial void ProtocolError(ILogger logger, string connectionId, string exceptionType, string reason);
 }

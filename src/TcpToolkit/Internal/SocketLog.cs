@@ -32,4 +32,10 @@ internal static partial class SocketLog
 
     [LoggerMessage(108, LogLevel.Debug, "Connection {ConnectionId}: pending output did not drain within {CloseTimeout}; aborting.", EventName = "CloseTimedOut")]
     public static partial void CloseTimedOut(ILogger logger, string connectionId, TimeSpan closeTimeout);
+
+    [LoggerMessage(109, LogLevel.Information, "Connection {ConnectionId} closed: {CloseReason} after {Timeout}.", EventName = "ConnectionTimedOut")]
+    public static partial void TimedOut(ILogger logger, string connectionId, CloseReason closeReason, TimeSpan timeout);
+
+    [LoggerMessage(110, LogLevel.Information, "Connection {ConnectionId} closed: the peer sent at {BytesPerSecond:F1} B/s, below the minimum of {MinimumBytesPerSecond} B/s.", EventName = "DataRateTooLow")]
+    public static partial void DataRateTooLow(ILogger logger, string connectionId, double bytesPerSecond, double minimumBytesPerSecond);
 }

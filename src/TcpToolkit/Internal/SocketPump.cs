@@ -32,6 +32,13 @@ internal sealed class SocketPump
     private volatile Exception? _transportError;
     private bool _socketDisposed;
 
+    // Progress counters for the heartbeat's timeouts: plain writes by the one loop that owns each, no timestamps or
+    // locks on the data path; the heartbeat compares them between ticks.
+    private long _bytesReceived;
+    private long _sendsCompleted;
+    private volatile bool _sendPending;
+    private volatile bool _receivePaused;
+
     public SocketPump(Socket socket, ConnectionSettings settings, string connectionId)
     {
         _socket = socket;
@@ -58,6 +65,18 @@ internal sealed class SocketPump
 
     /// <summary>Gets whether this side aborted the connection.</summary>
     public bool IsAborted => _aborted;
+
+    /// <summary>Gets how many bytes have been received.</summary>
+    public long BytesReceived => Volatile.Read(ref _bytesReceived);
+
+    /// <summary>Gets how many sends have completed.</summary>
+    public long SendsCompleted => Volatile.Read(ref _sendsCompleted);
+
+    /// <summary>Gets whether a send is waiting for the peer.</summary>
+    public bool SendPending => _sendPending;
+
+    /// <summary>Gets whether receiving is paused because the application is <c>MaxReadBufferSize</c> behind.</summary>
+    public bool ReceivePaused => _receivePaused;
 
     public void Start()
     {
@@ -107,11 +126,25 @@ internal sealed class SocketPump
                 }
 
                 writer.Advance(received);
+                Volatile.Write(ref _bytesReceived, _bytesReceived + received);
 
                 // A receive that filled the buffer probably left more in the socket: skip the wait next time.
                 waitForData = received < memory.Length;
 
-                var flush = await writer.FlushAsync().ConfigureAwait(false);
+                var flushTask = writer.FlushAsync();
+                FlushResult flush;
+                if (flushTask.IsCompletedSuccessfully)
+                {
+                    flush = flushTask.Result;
+                }
+                else
+                {
+                    // Backpressure: the peer is not to blame for the time the application takes to catch up.
+                    _receivePaused = true;
+                    flush = await flushTask.ConfigureAwait(false);
+                    _receivePaused = false;
+                }
+
                 if (flush.IsCompleted || flush.IsCanceled)
                 {
                     // The application completed its input: it wants no more bytes.
@@ -162,6 +195,7 @@ internal sealed class SocketPump
                 var buffer = result.Buffer;
                 if (!buffer.IsEmpty)
                 {
+                    _sendPending = true;
                     if (buffer.IsSingleSegment || SocketSender.CanGather(buffer))
                     {
                         await _sender.SendAsync(_socket, buffer).ConfigureAwait(false);
@@ -173,6 +207,9 @@ internal sealed class SocketPump
                             await _socket.SendAsync(segment, SocketFlags.None).ConfigureAwait(false);
                         }
                     }
+
+                    _sendPending = false;
+                    Volatile.Write(ref _sendsCompleted, _sendsCompleted + 1);
                 }
 
                 reader.AdvanceTo(buffer.End);
