@@ -89,7 +89,7 @@ public sealed class DelimiterFrameDecoder : IFrameDecoder<ReadOnlySequence<byte>
             if (window == (long)_maxFrameLength + _longestDelimiter)
             {
                 // No delimiter can end a frame of at most MaxFrameLength any more: fail (or start discarding) now.
-                var observed = buffer.Length - (_longestDelimiter - 1);
+                var observed = window - (_longestDelimiter - 1);
                 Reject(observed, observed);
                 _discarding = true;
                 continue;

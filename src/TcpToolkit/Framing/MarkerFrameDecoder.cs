@@ -103,7 +103,7 @@ public sealed class MarkerFrameDecoder : IFrameDecoder<ReadOnlySequence<byte>>, 
 
             if (window == (long)_maxFrameLength + _end.Length)
             {
-                var observed = content.Length - (_end.Length - 1);
+                var observed = window - (_end.Length - 1);
                 Reject(FrameDiscardReason.FrameTooLarge, observed, _start.Length + observed);
                 _discardingFrame = true;
                 buffer = content;
