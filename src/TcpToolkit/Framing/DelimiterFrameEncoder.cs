@@ -7,7 +7,10 @@ namespace TcpToolkit.Framing;
 /// Appends the first configured delimiter to each payload, writing both into one buffer whenever the output can
 /// provide one that large. Stateless and thread-safe; one instance can serve every connection.
 /// </summary>
-/// <remarks>A payload that contains any configured delimiter is rejected, because the peer would split it.</remarks>
+/// <remarks>
+/// A payload that contains any configured delimiter, or whose end forms one together with the appended delimiter, is
+/// rejected with <see cref="ArgumentException"/>, because the peer would split it.
+/// </remarks>
 public sealed class DelimiterFrameEncoder : IFrameEncoder<ReadOnlyMemory<byte>>, IFrameEncoder<ReadOnlySequence<byte>>
 {
     private readonly byte[][] _delimiters;
@@ -38,7 +41,7 @@ public sealed class DelimiterFrameEncoder : IFrameEncoder<ReadOnlyMemory<byte>>,
             throw new FrameTooLargeException(frame.Length, _maxFrameLength);
         }
 
-        if (SequenceSearch.IndexOfAny(frame, _delimiters, out _) >= 0)
+        if (SequenceSearch.IndexOfAny(frame, _delimiters, out _) >= 0 || SequenceSearch.DelimiterCrossesEnd(frame, _delimiters, _delimiter))
         {
             throw new ArgumentException("The frame contains a delimiter, so the peer would read it as two frames.", nameof(frame));
         }

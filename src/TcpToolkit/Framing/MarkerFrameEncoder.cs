@@ -11,6 +11,7 @@ public sealed class MarkerFrameEncoder : IFrameEncoder<ReadOnlyMemory<byte>>, IF
 {
     private readonly byte[] _start;
     private readonly byte[] _end;
+    private readonly byte[][] _endAsDelimiter;
     private readonly int _maxFrameLength;
 
     /// <summary>Creates an encoder.</summary>
@@ -20,15 +21,16 @@ public sealed class MarkerFrameEncoder : IFrameEncoder<ReadOnlyMemory<byte>>, IF
         ArgumentNullException.ThrowIfNull(options);
         _start = options.StartMarker.ToArray();
         _end = options.EndMarker.ToArray();
+        _endAsDelimiter = [_end];
         _maxFrameLength = options.MaxFrameLength;
     }
 
     /// <inheritdoc />
-    /// <exception cref="ArgumentException">The payload contains the end marker.</exception>
+    /// <exception cref="ArgumentException">The payload contains the end marker, or ends with a part of it.</exception>
     public void Encode(ReadOnlyMemory<byte> frame, IBufferWriter<byte> output) => Encode(new ReadOnlySequence<byte>(frame), output);
 
     /// <inheritdoc />
-    /// <exception cref="ArgumentException">The payload contains the end marker.</exception>
+    /// <exception cref="ArgumentException">The payload contains the end marker, or ends with a part of it.</exception>
     public void Encode(ReadOnlySequence<byte> frame, IBufferWriter<byte> output)
     {
         ArgumentNullException.ThrowIfNull(output);
@@ -37,7 +39,7 @@ public sealed class MarkerFrameEncoder : IFrameEncoder<ReadOnlyMemory<byte>>, IF
             throw new FrameTooLargeException(frame.Length, _maxFrameLength);
         }
 
-        if (SequenceSearch.IndexOf(frame, _end) >= 0)
+        if (SequenceSearch.IndexOf(frame, _end) >= 0 || SequenceSearch.DelimiterCrossesEnd(frame, _endAsDelimiter, _end))
         {
             throw new ArgumentException("The frame contains the end marker, so the peer would cut it short.", nameof(frame));
         }

@@ -72,6 +72,45 @@ internal static class SequenceSearch
         return 1;
     }
 
+    /// <summary>
+    /// True when appending <paramref name="appended"/> to <paramref name="payload"/> would create a delimiter that
+    /// starts inside the payload (payload "a\r" + LF reads as "a" + CRLF), so the peer would cut the frame short.
+    /// </summary>
+    public static bool DelimiterCrossesEnd(in ReadOnlySequence<byte> payload, byte[][] delimiters, byte[] appended)
+    {
+        var longest = 0;
+        foreach (var delimiter in delimiters)
+        {
+            longest = Math.Max(longest, delimiter.Length);
+        }
+
+        var tailLength = (int)Math.Min(payload.Length, longest - 1);
+        if (tailLength == 0)
+        {
+            return false;
+        }
+
+        // Markers and delimiters are short, so this stays on the stack; a pathological long one rents instead.
+        var length = tailLength + appended.Length;
+        byte[]? rented = null;
+        var joined = length <= 256 ? stackalloc byte[length] : (rented = ArrayPool<byte>.Shared.Rent(length)).AsSpan(0, length);
+        payload.Slice(payload.Length - tailLength).CopyTo(joined);
+        appended.CopyTo(joined[tailLength..]);
+        var crosses = false;
+        foreach (var delimiter in delimiters)
+        {
+            var index = joined.IndexOf(delimiter);
+            crosses |= index >= 0 && index < tailLength;
+        }
+
+        if (rented is not null)
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+
+        return crosses;
+    }
+
     /// <summary>Copies a non-empty delimiter or marker so options stay immutable whatever the caller does with its array.</summary>
     public static ReadOnlyMemory<byte> CopyMarker(ReadOnlyMemory<byte> value, string paramName)
     {
