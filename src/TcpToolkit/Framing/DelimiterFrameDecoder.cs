@@ -10,7 +10,9 @@ namespace TcpToolkit.Framing;
 /// <remarks>
 /// No more than <see cref="DelimiterCodecOptions.MaxFrameLength"/> plus one delimiter is ever buffered: a longer frame
 /// throws <see cref="FrameTooLargeException"/>, or with <see cref="FrameRecoveryPolicy.Discard"/> is dropped up to the
-/// next delimiter while the bytes arrive. The decoder remembers that it is discarding, so use one instance per connection.
+/// next delimiter while the bytes arrive. The decoder remembers that it is discarding, and how far it has already searched
+/// an incomplete frame (so each byte is searched once, however it is chunked), so use one instance per connection and
+/// pass it the same bytes again, plus new ones, after it returns <see langword="false"/>, as <see cref="FrameReader"/> does.
 /// </remarks>
 public sealed class DelimiterFrameDecoder : IFrameDecoder<ReadOnlySequence<byte>>, IFrameDiscardSource
 {
@@ -20,6 +22,10 @@ public sealed class DelimiterFrameDecoder : IFrameDecoder<ReadOnlySequence<byte>
     private readonly bool _includeDelimiter;
     private readonly bool _discard;
     private bool _discarding;
+
+    // Bytes at the start of the pending frame already searched without finding a delimiter. The next call resumes
+    // there, so a long line arriving in many small reads is scanned once, not once per read (a CPU-exhaustion vector).
+    private long _scanned;
 
     /// <summary>Creates a decoder.</summary>
     /// <param name="options">The codec options; see <see cref="DelimiterCodecOptions.LineFeed"/> and <see cref="DelimiterCodecOptions.CrLf"/>.</param>
@@ -69,7 +75,12 @@ public sealed class DelimiterFrameDecoder : IFrameDecoder<ReadOnlySequence<byte>
 
             // A delimiter starting after MaxFrameLength means a frame that is too long, so search no further than that.
             var window = Math.Min(buffer.Length, (long)_maxFrameLength + _longestDelimiter);
-            var index = SequenceSearch.IndexOfAny(buffer.Slice(0, window), _delimiters, out var delimiterLength);
+
+            // A delimiter that began in the part already searched would have been found, unless it was cut off at its end.
+            var resume = _scanned <= window ? Math.Max(0, _scanned - (_longestDelimiter - 1)) : 0;
+            var index = SequenceSearch.IndexOfAny(buffer.Slice(resume, window - resume), _delimiters, out var delimiterLength);
+            index = index < 0 ? index : index + resume;
+            _scanned = 0;
             if (index >= 0 && index <= _maxFrameLength)
             {
                 frame = buffer.Slice(0, _includeDelimiter ? index + delimiterLength : index);
@@ -95,6 +106,7 @@ public sealed class DelimiterFrameDecoder : IFrameDecoder<ReadOnlySequence<byte>
                 continue;
             }
 
+            _scanned = window;
             examined = input.End;
             frame = default;
             return false;

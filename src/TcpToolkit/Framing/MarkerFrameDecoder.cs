@@ -10,7 +10,9 @@ namespace TcpToolkit.Framing;
 /// Bytes where a start marker should be throw <see cref="InvalidFrameException"/>; a payload longer than
 /// <see cref="MarkerCodecOptions.MaxFrameLength"/> throws <see cref="FrameTooLargeException"/> as soon as that many bytes
 /// arrived without an end marker. With <see cref="FrameRecoveryPolicy.Discard"/> both are dropped instead and the decoder
-/// resynchronises on the next start marker. It remembers that it is discarding, so use one instance per connection.
+/// resynchronises on the next start marker. It remembers that it is discarding, and how far it has searched an incomplete
+/// frame, so use one instance per connection and pass it the same bytes again, plus new ones, after it returns
+/// <see langword="false"/>, as <see cref="FrameReader"/> does.
 /// </remarks>
 public sealed class MarkerFrameDecoder : IFrameDecoder<ReadOnlySequence<byte>>, IFrameDiscardSource
 {
@@ -21,6 +23,10 @@ public sealed class MarkerFrameDecoder : IFrameDecoder<ReadOnlySequence<byte>>, 
     private readonly bool _discard;
     private bool _discardingFrame;
     private bool _skippingGarbage;
+
+    // Payload bytes of the pending frame already searched for the end marker; the next call resumes there, so a long
+    // frame arriving in many small reads is scanned once, not once per read.
+    private long _scanned;
 
     /// <summary>Creates a decoder.</summary>
     /// <param name="options">The codec options.</param>
@@ -84,7 +90,10 @@ public sealed class MarkerFrameDecoder : IFrameDecoder<ReadOnlySequence<byte>>, 
 
             // An end marker starting after MaxFrameLength means a payload that is too long, so search no further than that.
             var window = Math.Min(content.Length, (long)_maxFrameLength + _end.Length);
-            var index = SequenceSearch.IndexOf(content.Slice(0, window), _end);
+            var resume = _scanned <= window ? Math.Max(0, _scanned - (_end.Length - 1)) : 0;
+            var index = SequenceSearch.IndexOf(content.Slice(resume, window - resume), _end);
+            index = index < 0 ? index : index + resume;
+            _scanned = 0;
             if (index >= 0 && index <= _maxFrameLength)
             {
                 var frameEnd = content.GetPosition(index + _end.Length);
@@ -110,6 +119,7 @@ public sealed class MarkerFrameDecoder : IFrameDecoder<ReadOnlySequence<byte>>, 
                 continue;
             }
 
+            _scanned = window;
             break;
         }
 
