@@ -60,24 +60,32 @@ public sealed class FrameReader
     {
         ArgumentNullException.ThrowIfNull(decoder);
 
-        // Fast path: the rest of the last read may already hold the next frame.
-        if (_hasBuffer && TryDecodeBuffered(decoder, out var buffered))
+        try
         {
-            return new ValueTask<FrameReadResult<TFrame>>(buffered);
+            // Fast path: the rest of the last read may already hold the next frame.
+            if (_hasBuffer && TryDecodeBuffered(decoder, out var buffered))
+            {
+                return new ValueTask<FrameReadResult<TFrame>>(buffered);
+            }
+
+            while (true)
+            {
+                var pending = _reader.ReadAsync(cancellationToken);
+                if (!pending.IsCompletedSuccessfully)
+                {
+                    return ReadSlowAsync(pending, decoder, cancellationToken);
+                }
+
+                if (TryDecodeRead(pending.Result, decoder, out var result))
+                {
+                    return new ValueTask<FrameReadResult<TFrame>>(result);
+                }
+            }
         }
-
-        while (true)
+        catch (FramingException ex)
         {
-            var pending = _reader.ReadAsync(cancellationToken);
-            if (!pending.IsCompletedSuccessfully)
-            {
-                return ReadSlowAsync(pending, decoder, cancellationToken);
-            }
-
-            if (TryDecodeRead(pending.Result, decoder, out var result))
-            {
-                return new ValueTask<FrameReadResult<TFrame>>(result);
-            }
+            // Bad bytes are a result of the read, not a misuse of the call: report them through the task on both paths.
+            return ValueTask.FromException<FrameReadResult<TFrame>>(ex);
         }
     }
 

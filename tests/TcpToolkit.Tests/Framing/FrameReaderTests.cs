@@ -146,6 +146,19 @@ public sealed class FrameReaderTests
     }
 
     [Fact]
+    public async Task ReadAsync_BadFrameAlreadyBuffered_FaultsTheTaskInsteadOfThrowing()
+    {
+        var pipe = CreatePipe();
+        var reader = new FrameReader(pipe.Reader);
+        await pipe.Writer.WriteAsync(new byte[] { 0xFF, 0xFF, 0xFF, 0xFF }, Ct);
+
+        var read = reader.ReadAsync(new LengthFieldFrameDecoder(new LengthFieldCodecOptions { MaxFrameLength = 16 }), Ct);
+
+        read.IsFaulted.Should().BeTrue();
+        await FluentActions.Awaiting(() => read.AsTask()).Should().ThrowAsync<InvalidFrameException>();
+    }
+
+    [Fact]
     public async Task ReadAsync_CancelPendingRead_ReturnsCanceledThenNextFrame()
     {
         var pipe = CreatePipe();
