@@ -44,6 +44,24 @@ public sealed class FrameWriter
         return _writer.FlushAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// Encodes a byte payload without flushing. This overload lets a <c>Memory&lt;byte&gt;</c> or <c>byte[]</c>
+    /// payload pick the encoder's <see cref="ReadOnlyMemory{T}"/> side without a cast.
+    /// </summary>
+    /// <param name="encoder">The encoder to use.</param>
+    /// <param name="payload">The payload of the frame.</param>
+    /// <exception cref="FrameTooLargeException">The frame is longer than the encoder allows.</exception>
+    public void Write(IFrameEncoder<ReadOnlyMemory<byte>> encoder, ReadOnlyMemory<byte> payload) => Write<ReadOnlyMemory<byte>>(encoder, payload);
+
+    /// <summary>Encodes a byte payload and flushes (see <see cref="Write(IFrameEncoder{ReadOnlyMemory{byte}}, ReadOnlyMemory{byte})"/>).</summary>
+    /// <param name="encoder">The encoder to use.</param>
+    /// <param name="payload">The payload of the frame.</param>
+    /// <param name="cancellationToken">Cancels the flush.</param>
+    /// <returns>The pipe's flush result; <see cref="FlushResult.IsCompleted"/> means the reading side is gone.</returns>
+    /// <exception cref="FrameTooLargeException">The frame is longer than the encoder allows.</exception>
+    public ValueTask<FlushResult> WriteAsync(IFrameEncoder<ReadOnlyMemory<byte>> encoder, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
+        => WriteAsync<ReadOnlyMemory<byte>>(encoder, payload, cancellationToken);
+
     /// <summary>Flushes the frames written so far.</summary>
     /// <param name="cancellationToken">Cancels the flush.</param>
     /// <returns>The pipe's flush result; <see cref="FlushResult.IsCompleted"/> means the reading side is gone.</returns>
