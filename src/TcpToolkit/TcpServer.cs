@@ -30,7 +30,7 @@ public sealed class TcpServer : IAsyncDisposable
     private readonly TcpServerOptions _options;
     private readonly Func<TcpConnection, CancellationToken, Task> _handler;
     private readonly ILogger _logger;
-    private readonly PinnedBlockMemoryPool _memoryPool = new();
+    private readonly PinnedBlockMemoryPool _memoryPool;
     private readonly ConnectionSettings _settings;
     private readonly CancellationTokenSource _stopping = new();
     private readonly ConcurrentDictionary<TcpConnection, Task> _connections = new();
@@ -60,6 +60,7 @@ public sealed class TcpServer : IAsyncDisposable
         _options = options;
         _handler = handler;
         _logger = options.LoggerFactory.CreateLogger("TcpToolkit.TcpServer");
+        _memoryPool = new PinnedBlockMemoryPool(options.TimeProvider);
         _settings = new ConnectionSettings(
             _memoryPool,
             options.MaxReadBufferSize,
