@@ -165,6 +165,6 @@ public static class AppServerApp
         JsonContentError.UnsupportedEncoding => $"Unknown content encoding '{request.ContentEncoding}'.",
         JsonContentError.InvalidText => $"The content is not valid {request.ContentEncoding}.",
         JsonContentError.InvalidJson => "The content is not valid JSON.",
-        _ => "The request's action or value is not a string, a number, a boolean or null.",
+        _ => "The request's action or value is an array, an object, or a string with a lone surrogate.",
     };
 }
