@@ -145,8 +145,10 @@ public sealed class MessageClient : IAsyncDisposable
         cancellationToken.ThrowIfCancellationRequested();
 
         using var timeoutSource = timeout == Timeout.InfiniteTimeSpan ? null : new CancellationTokenSource(timeout, _time);
-        using var linked = timeoutSource is null ? null : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutSource.Token);
-        var token = linked?.Token ?? cancellationToken;
+        using var linked = timeoutSource is not null && cancellationToken.CanBeCanceled
+            ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutSource.Token)
+            : null;
+        var token = linked?.Token ?? timeoutSource?.Token ?? cancellationToken;
         try
         {
             await _slots.WaitAsync(token).ConfigureAwait(false);

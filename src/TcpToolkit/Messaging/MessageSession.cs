@@ -79,6 +79,7 @@ public sealed class MessageSession
         _handlerToken = handlerSource.Token;
         var reader = new FrameReader(_connection.Input, _logger);
         var decoder = new EnvelopeDecoder(_options.MaxFrameLength);
+        var cleanEnd = false;
         try
         {
             while (true)
@@ -87,6 +88,7 @@ public sealed class MessageSession
                 if (!result.HasFrame)
                 {
                     // The client's FIN at a message boundary: finish the queued requests, then close.
+                    cleanEnd = true;
                     break;
                 }
 
@@ -110,6 +112,13 @@ public sealed class MessageSession
         finally
         {
             _queue.Writer.TryComplete();
+            if (!cleanEnd)
+            {
+                // A protocol error, a broken connection or a stop: the connection is going away, so running handlers
+                // are told now rather than holding the session (and the connection's close) open.
+                await handlerSource.CancelAsync().ConfigureAwait(false);
+            }
+
             await Task.WhenAll(_workers).ConfigureAwait(false);
             while (_contexts.TryDequeue(out var context))
             {

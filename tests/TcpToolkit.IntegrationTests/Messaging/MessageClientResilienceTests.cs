@@ -122,6 +122,58 @@ public sealed class MessageClientResilienceTests
     }
 
     [Fact]
+    public async Task SendOneWayAsync_WhileReconnecting_QueuedUpToCapacityAndDeliveredInOrderAfterReconnect()
+    {
+        var ct = TestServers.Timeout();
+        var fake = new FakeTimeProvider();
+        var time = new CountingTimeProvider(fake);
+        var received = System.Threading.Channels.Channel.CreateUnbounded<string>();
+        ValueTask Record(RequestContext request, CancellationToken cancellationToken)
+        {
+            received.Writer.TryWrite(System.Text.Encoding.UTF8.GetString(request.Payload.Span));
+            return ValueTask.CompletedTask;
+        }
+
+        var harness = await MessagingHarness.StartAsync(Record);
+        var endPoint = harness.EndPoint;
+        await using var client = new MessageClient(endPoint, new MessageClientOptions
+        {
+            OneWayQueueCapacity = 2,
+            ReconnectInitialDelay = TimeSpan.FromSeconds(1),
+            JitterSource = () => 1.0,
+            HeartbeatInterval = null,
+            TimeProvider = time,
+        });
+        var states = new StateRecorder(client);
+        await client.StartAsync(ct);
+        await client.SendOneWayAsync("before"u8.ToArray(), ct);
+        (await received.Reader.ReadAsync(ct)).Should().Be("before");
+
+        await harness.DisposeAsync();
+        await states.WaitForAsync(MessageClientState.Reconnecting, ct);
+        await client.SendOneWayAsync("queued-1"u8.ToArray(), ct);
+        await client.SendOneWayAsync("queued-2"u8.ToArray(), ct);
+        await client.Invoking(c => c.SendOneWayAsync("overflow"u8.ToArray(), ct).AsTask()).Should().ThrowAsync<ConnectionLostException>();
+        await using var restarted = await MessagingHarness.StartAsync(Record, endPoint: endPoint);
+        fake.Advance(await time.NextTimerAsync(ct));
+        await states.WaitForAsync(MessageClientState.Connected, ct);
+        await client.SendOneWayAsync("after"u8.ToArray(), ct);
+
+        (await received.Reader.ReadAsync(ct)).Should().Be("queued-1");
+        (await received.Reader.ReadAsync(ct)).Should().Be("queued-2");
+        (await received.Reader.ReadAsync(ct)).Should().Be("after");
+    }
+
+    [Fact]
+    public async Task SendOneWayAsync_NotConnectedAndNoQueue_ThrowsConnectionLostException()
+    {
+        var ct = TestServers.Timeout();
+        await using var client = new MessageClient(await UnusedEndPointAsync(), new MessageClientOptions { HeartbeatInterval = null });
+
+        await client.Invoking(c => c.SendOneWayAsync("x"u8.ToArray(), ct).AsTask()).Should().ThrowAsync<ConnectionLostException>();
+    }
+
+    [Fact]
     public async Task Heartbeat_PeerAcceptsButNeverAnswers_ConnectionDroppedWithinIntervalPlusTimeout()
     {
         var ct = TestServers.Timeout();
