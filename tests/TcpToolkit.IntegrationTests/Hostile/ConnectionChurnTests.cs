@@ -3,6 +3,7 @@ using System.Net.Sockets;
 namespace TcpToolkit.IntegrationTests.Hostile;
 
 /// <summary>Thousands of connections that open and close or reset at once: nothing may leak.</summary>
+[Collection(ProcessWideMeasurements.Name)]
 public sealed class ConnectionChurnTests
 {
     private const int Cycles = 5_000;
