@@ -155,15 +155,42 @@ public sealed class TcpClient : IAsyncDisposable
         return addresses.Select(a => (EndPoint)new IPEndPoint(a, dns.Port));
     }
 
-    private Socket CreateSocket(EndPoint endPoint)
+    internal Socket CreateSocket(EndPoint endPoint)
     {
         if (endPoint is UnixDomainSocketEndPoint)
         {
             return new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         }
 
-        return new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = _options.NoDelay };
+        var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = _options.NoDelay };
+        if (_options.KeepAliveTime is { } time)
+        {
+            try
+            {
+                socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
+                socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime, WholeSeconds(time));
+                if (_options.KeepAliveInterval is { } interval)
+                {
+                    socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveInterval, WholeSeconds(interval));
+                }
+
+                if (_options.KeepAliveRetryCount is { } count)
+                {
+                    socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveRetryCount, count);
+                }
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        }
+
+        return socket;
     }
+
+    // The OS takes whole seconds; round up so a sub-second setting never becomes 0 (which Linux rejects).
+    private static int WholeSeconds(TimeSpan value) => (int)Math.Min(int.MaxValue, Math.Ceiling(value.TotalSeconds));
 
     private TcpConnection Adopt(Socket socket)
     {

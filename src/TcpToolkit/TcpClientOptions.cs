@@ -11,6 +11,9 @@ public sealed class TcpClientOptions
     private long? _maxReadBufferSize = 1024 * 1024;
     private long? _maxWriteBufferSize = 64 * 1024;
     private TimeSpan _closeTimeout = TimeSpan.FromSeconds(5);
+    private TimeSpan? _keepAliveTime;
+    private TimeSpan? _keepAliveInterval;
+    private int? _keepAliveRetryCount;
     private ILoggerFactory _loggerFactory = NullLoggerFactory.Instance;
     private TimeProvider _timeProvider = TimeProvider.System;
 
@@ -53,6 +56,43 @@ public sealed class TcpClientOptions
     {
         get => _closeTimeout;
         set => _closeTimeout = OptionGuards.Positive(value, nameof(value));
+    }
+
+    /// <summary>
+    /// Gets or sets how long a connection may be idle before TCP keepalive starts probing the peer
+    /// (<see cref="System.Net.Sockets.SocketOptionName.TcpKeepAliveTime"/>, whole seconds, rounded up). Setting it turns
+    /// keepalive on for TCP sockets. Defaults to <see langword="null"/>: keepalive stays off (the OS default) and a
+    /// half-open peer is only noticed when a send fails; an application heartbeat detects it regardless.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is zero or negative.</exception>
+    public TimeSpan? KeepAliveTime
+    {
+        get => _keepAliveTime;
+        set => _keepAliveTime = OptionGuards.PositiveOrNull(value, nameof(value));
+    }
+
+    /// <summary>
+    /// Gets or sets the time between keepalive probes (<see cref="System.Net.Sockets.SocketOptionName.TcpKeepAliveInterval"/>,
+    /// whole seconds, rounded up). Used only when <see cref="KeepAliveTime"/> is set. Defaults to <see langword="null"/>: the OS
+    /// default (75 seconds on Linux).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is zero or negative.</exception>
+    public TimeSpan? KeepAliveInterval
+    {
+        get => _keepAliveInterval;
+        set => _keepAliveInterval = OptionGuards.PositiveOrNull(value, nameof(value));
+    }
+
+    /// <summary>
+    /// Gets or sets how many unanswered keepalive probes close the connection
+    /// (<see cref="System.Net.Sockets.SocketOptionName.TcpKeepAliveRetryCount"/>). Used only when <see cref="KeepAliveTime"/> is set.
+    /// Defaults to <see langword="null"/>: the OS default (9 on Linux).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is zero or negative.</exception>
+    public int? KeepAliveRetryCount
+    {
+        get => _keepAliveRetryCount;
+        set => _keepAliveRetryCount = OptionGuards.PositiveOrNull(value, nameof(value));
     }
 
     /// <summary>Gets or sets the logger factory. Defaults to <see cref="NullLoggerFactory.Instance"/> (no logging).</summary>
