@@ -1,6 +1,7 @@
 using System.Buffers;
 using TcpToolkit.Messaging;
 using TcpToolkit.Tests.Framing.Infrastructure;
+using TcpToolkit.Tests.Infrastructure;
 
 namespace TcpToolkit.Tests.Messaging;
 
