@@ -1,21 +1,14 @@
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using TcpToolkit.Internal;
 
 namespace TcpToolkit;
 
 /// <summary>Settings for a <see cref="TcpClient"/>. Limits use <see langword="null"/> for unlimited and nothing else; every setter validates.</summary>
-public sealed class TcpClientOptions
+public sealed class TcpClientOptions : TcpConnectionOptions
 {
     private TimeSpan _connectTimeout = TimeSpan.FromSeconds(10);
-    private long? _maxReadBufferSize = 1024 * 1024;
-    private long? _maxWriteBufferSize = 64 * 1024;
-    private TimeSpan _closeTimeout = TimeSpan.FromSeconds(5);
     private TimeSpan? _keepAliveTime;
     private TimeSpan? _keepAliveInterval;
     private int? _keepAliveRetryCount;
-    private ILoggerFactory _loggerFactory = NullLoggerFactory.Instance;
-    private TimeProvider _timeProvider = TimeProvider.System;
 
     /// <summary>
     /// Gets or sets how long one connect may take, DNS lookup included, before it fails with
@@ -26,36 +19,6 @@ public sealed class TcpClientOptions
     {
         get => _connectTimeout;
         set => _connectTimeout = OptionGuards.Positive(value, nameof(value));
-    }
-
-    /// <summary>Gets or sets whether Nagle's algorithm is disabled. Defaults to <see langword="true"/>.</summary>
-    public bool NoDelay { get; set; } = true;
-
-    /// <summary>
-    /// Gets or sets how many received bytes are buffered before the client stops reading from the socket (it resumes at
-    /// half). Defaults to 1 MiB. <see langword="null"/> is unlimited.
-    /// </summary>
-    public long? MaxReadBufferSize
-    {
-        get => _maxReadBufferSize;
-        set => _maxReadBufferSize = OptionGuards.PositiveOrNull(value, nameof(value));
-    }
-
-    /// <summary>
-    /// Gets or sets how many bytes may wait to be sent before a flush waits for the peer (it resumes at half).
-    /// Defaults to 64 KiB. <see langword="null"/> is unlimited.
-    /// </summary>
-    public long? MaxWriteBufferSize
-    {
-        get => _maxWriteBufferSize;
-        set => _maxWriteBufferSize = OptionGuards.PositiveOrNull(value, nameof(value));
-    }
-
-    /// <summary>Gets or sets how long a graceful close waits for pending output to drain before aborting. Defaults to 5 seconds.</summary>
-    public TimeSpan CloseTimeout
-    {
-        get => _closeTimeout;
-        set => _closeTimeout = OptionGuards.Positive(value, nameof(value));
     }
 
     /// <summary>
@@ -93,19 +56,5 @@ public sealed class TcpClientOptions
     {
         get => _keepAliveRetryCount;
         set => _keepAliveRetryCount = OptionGuards.PositiveOrNull(value, nameof(value));
-    }
-
-    /// <summary>Gets or sets the logger factory. Defaults to <see cref="NullLoggerFactory.Instance"/> (no logging).</summary>
-    public ILoggerFactory LoggerFactory
-    {
-        get => _loggerFactory;
-        set => _loggerFactory = value ?? throw new ArgumentNullException(nameof(value));
-    }
-
-    /// <summary>Gets or sets the clock for timeouts. Defaults to <see cref="TimeProvider.System"/>.</summary>
-    public TimeProvider TimeProvider
-    {
-        get => _timeProvider;
-        set => _timeProvider = value ?? throw new ArgumentNullException(nameof(value));
     }
 }

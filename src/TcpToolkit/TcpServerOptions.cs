@@ -1,6 +1,4 @@
 using System.Net;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using TcpToolkit.Internal;
 
 namespace TcpToolkit;
@@ -10,19 +8,14 @@ namespace TcpToolkit;
 /// setter validates. Unlimited buffers let a client that does not read (or floods) grow the server's memory: keep
 /// limits on for untrusted clients.
 /// </summary>
-public sealed class TcpServerOptions
+public sealed class TcpServerOptions : TcpConnectionOptions
 {
     private int _backlog = 512;
     private int? _maxConnections;
-    private long? _maxReadBufferSize = 1024 * 1024;
-    private long? _maxWriteBufferSize = 64 * 1024;
     private TimeSpan _shutdownTimeout = TimeSpan.FromSeconds(5);
-    private TimeSpan _closeTimeout = TimeSpan.FromSeconds(5);
     private TimeSpan? _idleTimeout;
     private TimeSpan? _firstByteTimeout;
     private TimeSpan? _writeTimeout = TimeSpan.FromSeconds(60);
-    private ILoggerFactory _loggerFactory = NullLoggerFactory.Instance;
-    private TimeProvider _timeProvider = TimeProvider.System;
 
     /// <summary>
     /// Gets the endpoints to listen on: <see cref="IPEndPoint"/> (IPv4 or IPv6; port 0 picks a free port;
@@ -42,9 +35,6 @@ public sealed class TcpServerOptions
         }
     }
 
-    /// <summary>Gets or sets whether Nagle's algorithm is disabled on accepted TCP sockets. Defaults to <see langword="true"/>.</summary>
-    public bool NoDelay { get; set; } = true;
-
     /// <summary>
     /// Gets or sets the maximum number of open connections; a connection over it is closed at once, counted in
     /// <see cref="TcpServer.RejectedConnectionCount"/>, and logged. Defaults to <see langword="null"/> (unlimited).
@@ -56,28 +46,6 @@ public sealed class TcpServerOptions
     }
 
     /// <summary>
-    /// Gets or sets how many received bytes a connection buffers before it stops reading from the socket until the
-    /// handler catches up (it resumes at half). Defaults to 1 MiB, as Kestrel. <see langword="null"/> is unlimited,
-    /// which lets a fast sender grow memory without bound.
-    /// </summary>
-    public long? MaxReadBufferSize
-    {
-        get => _maxReadBufferSize;
-        set => _maxReadBufferSize = OptionGuards.PositiveOrNull(value, nameof(value));
-    }
-
-    /// <summary>
-    /// Gets or sets how many bytes may wait to be sent before a flush waits for the peer to read (it resumes at
-    /// half). Defaults to 64 KiB, as Kestrel. <see langword="null"/> is unlimited, which lets a peer that never
-    /// reads grow memory without bound.
-    /// </summary>
-    public long? MaxWriteBufferSize
-    {
-        get => _maxWriteBufferSize;
-        set => _maxWriteBufferSize = OptionGuards.PositiveOrNull(value, nameof(value));
-    }
-
-    /// <summary>
     /// Gets or sets how long <see cref="TcpServer.StopAsync"/> waits for handlers to finish after signalling them
     /// before it aborts the rest. Defaults to 5 seconds.
     /// </summary>
@@ -85,16 +53,6 @@ public sealed class TcpServerOptions
     {
         get => _shutdownTimeout;
         set => _shutdownTimeout = OptionGuards.Positive(value, nameof(value));
-    }
-
-    /// <summary>
-    /// Gets or sets how long a graceful close waits for pending output to drain before it aborts the connection.
-    /// Defaults to 5 seconds.
-    /// </summary>
-    public TimeSpan CloseTimeout
-    {
-        get => _closeTimeout;
-        set => _closeTimeout = OptionGuards.Positive(value, nameof(value));
     }
 
     /// <summary>
@@ -131,26 +89,12 @@ public sealed class TcpServerOptions
     /// <summary>
     /// Gets or sets how long one send may wait for the peer to take the bytes before the connection is closed with
     /// <see cref="CloseReason.WriteTimeout"/>: a peer that stopped reading. Together with
-    /// <see cref="MaxWriteBufferSize"/> it bounds what a slow consumer can cost. Defaults to 60 seconds;
+    /// <see cref="TcpConnectionOptions.MaxWriteBufferSize"/> it bounds what a slow consumer can cost. Defaults to 60 seconds;
     /// <see langword="null"/> waits for ever.
     /// </summary>
     public TimeSpan? WriteTimeout
     {
         get => _writeTimeout;
         set => _writeTimeout = OptionGuards.PositiveOrNull(value, nameof(value));
-    }
-
-    /// <summary>Gets or sets the logger factory. Defaults to <see cref="NullLoggerFactory.Instance"/> (no logging).</summary>
-    public ILoggerFactory LoggerFactory
-    {
-        get => _loggerFactory;
-        set => _loggerFactory = value ?? throw new ArgumentNullException(nameof(value));
-    }
-
-    /// <summary>Gets or sets the clock for every timeout. Defaults to <see cref="TimeProvider.System"/>; tests use a fake.</summary>
-    public TimeProvider TimeProvider
-    {
-        get => _timeProvider;
-        set => _timeProvider = value ?? throw new ArgumentNullException(nameof(value));
     }
 }

@@ -167,7 +167,7 @@ public sealed class MessageClientOptions
 
     /// <summary>
     /// Gets or sets the socket settings for each connection: connect timeout, buffer sizes, TCP keepalive. The connect
-    /// timeout and the close timeout run on <see cref="TcpClientOptions.TimeProvider"/>. Defaults to new
+    /// timeout and the close timeout run on <see cref="TcpConnectionOptions.TimeProvider"/>. Defaults to new
     /// <see cref="TcpClientOptions"/>.
     /// </summary>
     public TcpClientOptions Transport
