@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net;
+using TcpToolkit.Framing;
 
 namespace TcpToolkit.Samples.EchoServer;
 
@@ -30,6 +31,16 @@ public static class EchoServerApp
         Func<TcpConnection, CancellationToken, Task>? echo = framing switch
         {
             "raw" => EchoRawAsync,
+            "length32" => (connection, stopping) => EchoFramesAsync(
+                connection,
+                new LengthFieldFrameDecoder(LengthFieldCodecOptions.UInt32BigEndian),
+                new LengthFieldFrameEncoder(LengthFieldCodecOptions.UInt32BigEndian),
+                stopping),
+            "line" => (connection, stopping) => EchoFramesAsync(
+                connection,
+                new DelimiterFrameDecoder(DelimiterCodecOptions.LineFeed),
+                new DelimiterFrameEncoder(DelimiterCodecOptions.LineFeed),
+                stopping),
             _ => null,
         };
         if (echo is null || parsed.Positional.Count > 0)
@@ -74,6 +85,38 @@ public static class EchoServerApp
         await firstClientDone.Task.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         await server.StopAsync(CancellationToken.None).ConfigureAwait(false);
         return 0;
+    }
+
+    /// <summary>
+    /// Decodes each frame and writes it back encoded (a real decode and re-encode, so this is a framed benchmark
+    /// server). Frames already buffered are written back to back and flushed once, before the next wait for bytes.
+    /// </summary>
+    private static async Task EchoFramesAsync(
+        TcpConnection connection,
+        IFrameDecoder<ReadOnlySequence<byte>> decoder,
+        IFrameEncoder<ReadOnlySequence<byte>> encoder,
+        CancellationToken stopping)
+    {
+        var reader = new FrameReader(connection.Input);
+        var writer = new FrameWriter(connection.Output);
+        while (true)
+        {
+            var read = reader.ReadAsync(decoder, stopping);
+            if (!read.IsCompleted)
+            {
+                await writer.FlushAsync(stopping).ConfigureAwait(false);
+            }
+
+            var result = await read.ConfigureAwait(false);
+            if (!result.HasFrame)
+            {
+                break;
+            }
+
+            writer.Write(encoder, result.Frame);
+        }
+
+        await writer.FlushAsync(stopping).ConfigureAwait(false);
     }
 
     /// <summary>Echoes bytes unchanged, pipe to pipe, until the client's EOF (the guide's recv/sendall loop, without copies).</summary>

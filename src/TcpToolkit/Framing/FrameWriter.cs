@@ -1,0 +1,69 @@
+using System.IO.Pipelines;
+
+namespace TcpToolkit.Framing;
+
+/// <summary>
+/// Writes frames to a <see cref="PipeWriter"/> with any encoder. <see cref="Write{TFrame}"/> only buffers, so many
+/// frames can go out with one <see cref="FlushAsync"/>; <see cref="WriteAsync{TFrame}"/> writes and flushes. The
+/// encoder can change between calls (for example a handshake line, then length-prefixed frames).
+/// </summary>
+/// <remarks>Not thread-safe: one writer per connection, one write at a time. The writer does not own the pipe.</remarks>
+public sealed class FrameWriter
+{
+    private readonly PipeWriter _writer;
+
+    /// <summary>Creates a frame writer over <paramref name="writer"/>.</summary>
+    /// <param name="writer">The pipe to write to, for example a connection's <c>Transport.Output</c>.</param>
+    public FrameWriter(PipeWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        _writer = writer;
+    }
+
+    /// <summary>Encodes <paramref name="frame"/> into the pipe's buffer without flushing.</summary>
+    /// <typeparam name="TFrame">The type of frame the encoder consumes.</typeparam>
+    /// <param name="encoder">The encoder to use.</param>
+    /// <param name="frame">The frame to write.</param>
+    /// <exception cref="FrameTooLargeException">The frame is longer than the encoder allows.</exception>
+    public void Write<TFrame>(IFrameEncoder<TFrame> encoder, TFrame frame)
+    {
+        ArgumentNullException.ThrowIfNull(encoder);
+        encoder.Encode(frame, _writer);
+    }
+
+    /// <summary>Encodes <paramref name="frame"/> and flushes. Completes synchronously unless the pipe applies backpressure.</summary>
+    /// <typeparam name="TFrame">The type of frame the encoder consumes.</typeparam>
+    /// <param name="encoder">The encoder to use.</param>
+    /// <param name="frame">The frame to write.</param>
+    /// <param name="cancellationToken">Cancels the flush.</param>
+    /// <returns>The pipe's flush result; <see cref="FlushResult.IsCompleted"/> means the reading side is gone.</returns>
+    /// <exception cref="FrameTooLargeException">The frame is longer than the encoder allows.</exception>
+    public ValueTask<FlushResult> WriteAsync<TFrame>(IFrameEncoder<TFrame> encoder, TFrame frame, CancellationToken cancellationToken = default)
+    {
+        Write(encoder, frame);
+        return _writer.FlushAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Encodes a byte payload without flushing. This overload lets a <c>Memory&lt;byte&gt;</c> or <c>byte[]</c>
+    /// payload pick the encoder's <see cref="ReadOnlyMemory{T}"/> side without a cast.
+    /// </summary>
+    /// <param name="encoder">The encoder to use.</param>
+    /// <param name="payload">The payload of the frame.</param>
+    /// <exception cref="FrameTooLargeException">The frame is longer than the encoder allows.</exception>
+    public void Write(IFrameEncoder<ReadOnlyMemory<byte>> encoder, ReadOnlyMemory<byte> payload) => Write<ReadOnlyMemory<byte>>(encoder, payload);
+
+    /// <summary>Encodes a byte payload and flushes (see <see cref="Write(IFrameEncoder{ReadOnlyMemory{byte}}, ReadOnlyMemory{byte})"/>).</summary>
+    /// <param name="encoder">The encoder to use.</param>
+    /// <param name="payload">The payload of the frame.</param>
+    /// <param name="cancellationToken">Cancels the flush.</param>
+    /// <returns>The pipe's flush result; <see cref="FlushResult.IsCompleted"/> means the reading side is gone.</returns>
+    /// <exception cref="FrameTooLargeException">The frame is longer than the encoder allows.</exception>
+    public ValueTask<FlushResult> WriteAsync(IFrameEncoder<ReadOnlyMemory<byte>> encoder, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
+        => WriteAsync<ReadOnlyMemory<byte>>(encoder, payload, cancellationToken);
+
+    /// <summary>Flushes the frames written so far.</summary>
+    /// <param name="cancellationToken">Cancels the flush.</param>
+    /// <returns>The pipe's flush result; <see cref="FlushResult.IsCompleted"/> means the reading side is gone.</returns>
+    public ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default) => _writer.FlushAsync(cancellationToken);
+}

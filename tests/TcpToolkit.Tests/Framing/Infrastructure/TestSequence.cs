@@ -1,0 +1,67 @@
+using System.Buffers;
+
+namespace TcpToolkit.Tests.Framing.Infrastructure;
+
+/// <summary>Builds real multi-segment <see cref="ReadOnlySequence{T}"/> values from chunks.</summary>
+internal static class TestSequence
+{
+    public static ReadOnlySequence<byte> FromChunks(IReadOnlyList<byte[]> chunks)
+    {
+        if (chunks.Count == 0)
+        {
+            return ReadOnlySequence<byte>.Empty;
+        }
+
+        var first = new Segment(chunks[0], 0);
+        var last = first;
+        for (var i = 1; i < chunks.Count; i++)
+        {
+            last = last.Append(chunks[i]);
+        }
+
+        return new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length);
+    }
+
+    /// <summary>Cuts <paramref name="data"/> at the given ascending offsets.</summary>
+    public static byte[][] Split(byte[] data, params int[] offsets)
+    {
+        var chunks = new List<byte[]>();
+        var start = 0;
+        foreach (var offset in offsets)
+        {
+            chunks.Add(data[start..offset]);
+            start = offset;
+        }
+
+        chunks.Add(data[start..]);
+        return [.. chunks];
+    }
+
+    public static byte[][] Bytewise(byte[] data) => [.. data.Select(b => new[] { b })];
+
+    public static IEnumerable<byte[][]> AllChunkings(byte[] data)
+    {
+        yield return [data];
+        yield return Bytewise(data);
+        for (var i = 1; i < data.Length; i++)
+        {
+            yield return Split(data, i);
+        }
+    }
+
+    private sealed class Segment : ReadOnlySequenceSegment<byte>
+    {
+        public Segment(ReadOnlyMemory<byte> memory, long runningIndex)
+        {
+            Memory = memory;
+            RunningIndex = runningIndex;
+        }
+
+        public Segment Append(ReadOnlyMemory<byte> memory)
+        {
+            var next = new Segment(memory, RunningIndex + Memory.Length);
+            Next = next;
+            return next;
+        }
+    }
+}
