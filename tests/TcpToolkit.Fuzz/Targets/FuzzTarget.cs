@@ -25,6 +25,12 @@ internal abstract class FuzzTarget
     /// <summary>Gets the decoder configuration in words.</summary>
     public string Description { get; }
 
+    /// <summary>
+    /// Gets whether some input makes the decoder throw a <see cref="FramingException"/>. A fixed-size decoder, or one
+    /// whose recovery policy discards bad frames, never throws. Defaults to <see langword="true"/>.
+    /// </summary>
+    public bool CanThrow { get; init; } = true;
+
     /// <summary>Gets hand-made inputs for the seed corpus beyond valid frames: the format's edge cases.</summary>
     public abstract IReadOnlyList<KeyValuePair<string, byte[]>> EdgeCases { get; }
 

@@ -37,7 +37,8 @@ internal static partial class FuzzTargets
                 IncludeDelimiter = true,
                 MaxFrameLength = 256,
                 RecoveryPolicy = FrameRecoveryPolicy.Discard,
-            }));
+            },
+            canThrow: false));
         targets.Add(Delimiter(
             "delimiter-multi",
             "delimiters CRLF, LF, NUL and '|||', stripped, max 128, throw",
@@ -51,7 +52,8 @@ internal static partial class FuzzTargets
         targets.Add(Markers(
             "markers-discard",
             "STX/ETX, markers kept, max 64, discard garbage and long frames",
-            () => new() { IncludeMarkers = true, MaxFrameLength = 64, RecoveryPolicy = FrameRecoveryPolicy.Discard }));
+            () => new() { IncludeMarkers = true, MaxFrameLength = 64, RecoveryPolicy = FrameRecoveryPolicy.Discard },
+            canThrow: false));
     }
 
     private static void AddSequence(ReadOnlySequence<byte> frame, FrameDigest digest) => digest.Add(frame);
@@ -161,7 +163,7 @@ internal static partial class FuzzTargets
             ]);
     }
 
-    private static FuzzTarget<ReadOnlySequence<byte>> Delimiter(string name, string description, Func<DelimiterCodecOptions> options) => new(
+    private static FuzzTarget<ReadOnlySequence<byte>> Delimiter(string name, string description, Func<DelimiterCodecOptions> options, bool canThrow = true) => new(
         name,
         description,
         () => new DelimiterFrameDecoder(options()),
@@ -193,7 +195,10 @@ internal static partial class FuzzTargets
                 Case("unterminated-over-max", Enumerable.Repeat((byte)'y', codec.MaxFrameLength + 8).ToArray()),
                 Case("bare-cr", "one\rtwo\r\r\n"),
             ];
-        });
+        })
+        {
+            CanThrow = canThrow,
+        };
 
     private static FuzzTarget<ReadOnlySequence<byte>> Fixed() => new(
         "fixed",
@@ -215,9 +220,12 @@ internal static partial class FuzzTargets
             Case("one", "1234567"),
             Case("one-and-a-half", "1234567abc"),
             Case("short", "123"),
-        ]);
+        ])
+        {
+            CanThrow = false,
+        };
 
-    private static FuzzTarget<ReadOnlySequence<byte>> Markers(string name, string description, Func<MarkerCodecOptions> options) => new(
+    private static FuzzTarget<ReadOnlySequence<byte>> Markers(string name, string description, Func<MarkerCodecOptions> options, bool canThrow = true) => new(
         name,
         description,
         () => new MarkerFrameDecoder(options()),
@@ -250,7 +258,10 @@ internal static partial class FuzzTargets
                 Case("over-max", [.. start, .. Enumerable.Repeat((byte)'z', codec.MaxFrameLength + 1), .. end, .. start, .. end]),
                 Case("unterminated-over-max", [.. start, .. Enumerable.Repeat((byte)'z', codec.MaxFrameLength + end.Length + 1)]),
             ];
-        });
+        })
+        {
+            CanThrow = canThrow,
+        };
 
     /// <summary>Replaces the bytes a delimiter or marker is made of, so the encoder accepts the payload.</summary>
     private static byte[] PayloadWithout(byte[] payload, byte[] reserved)

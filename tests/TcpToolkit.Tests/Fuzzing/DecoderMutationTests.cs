@@ -1,0 +1,106 @@
+using System.Diagnostics;
+using System.Text;
+using TcpToolkit.Fuzz;
+
+namespace TcpToolkit.Tests.Fuzzing;
+
+/// <summary>
+/// The bounded, seeded counterpart of the AFL runs (tests/TcpToolkit.Fuzz): for every fuzz target, mutate valid
+/// encoded frames <see cref="InputsPerTarget"/> times and feed each result whole, as one read of random segments
+/// and as random successive reads. Only <see cref="FramingException"/> and its subclasses may escape; the decoder
+/// must keep the examined/consumed contract, never loop, and decode the same however the input is split
+/// (all checked by <see cref="DecoderDriver"/>). A failure prints the input in hex for a regression test.
+/// </summary>
+public sealed class DecoderMutationTests
+{
+    private const int InputsPerTarget = 100_000;
+
+    // Fixed so a failure reproduces; each target mixes in its name so targets see different streams.
+    private const int Seed = 20_261_124;
+
+    public static TheoryData<string> TargetNames => [.. FuzzTargets.All.Select(t => t.Name)];
+
+    [Theory(Timeout = 60_000)]
+    [MemberData(nameof(TargetNames))]
+    public async Task TryDecode_MutatedFrames_OnlyFramingExceptionsAndNoLoops(string targetName)
+    {
+        FuzzTarget target = FuzzTargets.Find(targetName)!;
+        int seed = Seed ^ (int)FrameDigest.Hash(Encoding.UTF8.GetBytes(targetName));
+
+        // Off the test thread so the timeout can fire if a decoder spins inside one call.
+        MutationRun run = await Task.Run(() => Run(target, seed), TestContext.Current.CancellationToken);
+
+        string summary = $"{targetName}: {run.Inputs:N0} inputs (seed {seed}) in {run.Elapsed.TotalMilliseconds:N0} ms; " +
+            $"{run.Frames:N0} frames decoded, {run.Errors:N0} inputs ended by a FramingException";
+        TestContext.Current.SendDiagnosticMessage(summary);
+        TestContext.Current.TestOutputHelper?.WriteLine(summary);
+        run.Inputs.Should().Be(InputsPerTarget);
+        run.Frames.Should().BePositive("some mutations leave frames intact");
+        if (target.CanThrow)
+        {
+            run.Errors.Should().BePositive("the mutations must reach the error paths");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(TargetNames))]
+    public void TryDecode_SeedCorpusAndValidFrames_DecodeTheSameHoweverSplit(string targetName)
+    {
+        FuzzTarget target = FuzzTargets.Find(targetName)!;
+        var random = new Random(Seed);
+        for (int i = 0; i < 50; i++)
+        {
+            ValidInput valid = target.CreateValidInput(random);
+            for (int first = 0; first <= valid.Bytes.Length; first += 3)
+            {
+                DecodeOutcome outcome = target.Run(valid.Bytes, first, Math.Min(valid.Bytes.Length, first + random.Next(8)));
+                outcome.Should().Be(new DecodeOutcome(valid.Frames, outcome.Digest, 0, null), "valid frames decode completely");
+            }
+        }
+
+        foreach ((string name, byte[] data) in target.EdgeCases)
+        {
+            Action run = () => target.Run(data);
+            run.Should().NotThrow($"edge case {name} holds no bug");
+        }
+    }
+
+    private static MutationRun Run(FuzzTarget target, int seed)
+    {
+        var random = new Random(seed);
+        var stopwatch = Stopwatch.StartNew();
+        long frames = 0;
+        int errors = 0;
+        ValidInput valid = target.CreateValidInput(random);
+        for (int i = 0; i < InputsPerTarget; i++)
+        {
+            if (i % 64 == 0)
+            {
+                valid = target.CreateValidInput(random);
+            }
+
+            byte[] data = Mutator.Mutate(random, valid);
+            int first = random.Next(data.Length + 1);
+            int second = random.Next(data.Length + 1);
+            (first, second) = first <= second ? (first, second) : (second, first);
+            DecodeOutcome outcome;
+            try
+            {
+                outcome = target.Run(data, first, second);
+            }
+            catch (Exception ex)
+            {
+                // Not swallowed: fail with everything needed to turn the input into a regression test.
+                Assert.Fail($"{target.Name}, input {i} (seed {seed}), split at {first} and {second}: {Convert.ToHexString(data)}{Environment.NewLine}{ex}");
+                throw;
+            }
+
+            frames += outcome.Frames;
+            errors += outcome.Error is null ? 0 : 1;
+        }
+
+        return new MutationRun(InputsPerTarget, frames, errors, stopwatch.Elapsed);
+    }
+
+    private readonly record struct MutationRun(int Inputs, long Frames, int Errors, TimeSpan Elapsed);
+}
