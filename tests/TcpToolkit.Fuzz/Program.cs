@@ -6,7 +6,6 @@ using TcpToolkit.Fuzz;
 // that does not exist yet (an access violation). Finding a target only builds delegates, so it is safe.
 // Usage:
 //   TcpToolkit.Fuzz <target>                    under afl-fuzz: the fork server loop (Fuzzer.Run)
-//   TcpToolkit.Fuzz <target> --libfuzzer        under libfuzzer-dotnet
 //   TcpToolkit.Fuzz <target> --replay FILE...   run saved inputs (a crash from findings/) and print what happens
 //   TcpToolkit.Fuzz --list                      the target names
 //   TcpToolkit.Fuzz --write-corpus DIR          (re)write the seed corpus, DIR/<target>/<case>
@@ -16,7 +15,6 @@ return args switch
     ["--write-corpus", string directory] => WriteCorpus(directory),
     [string name, ..] when FuzzTargets.Find(name) is null => Usage($"Unknown target '{name}'."),
     [string name] => Afl(FuzzTargets.Find(name)!),
-    [string name, "--libfuzzer"] => LibFuzzer(FuzzTargets.Find(name)!),
     [string name, "--replay", .. string[] files] when files.Length > 0 => Replay(FuzzTargets.Find(name)!, files),
     _ => Usage(null),
 };
@@ -30,12 +28,6 @@ static int Afl(FuzzTarget target)
         stream.CopyTo(buffer);
         target.Run(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
     });
-    return 0;
-}
-
-static int LibFuzzer(FuzzTarget target)
-{
-    Fuzzer.LibFuzzer.Run(data => target.Run(data));
     return 0;
 }
 
@@ -101,6 +93,6 @@ static int Usage(string? problem)
         Console.Error.WriteLine(problem);
     }
 
-    Console.Error.WriteLine("Usage: TcpToolkit.Fuzz <target> [--libfuzzer | --replay FILE...] | --list | --write-corpus DIR");
+    Console.Error.WriteLine("Usage: TcpToolkit.Fuzz <target> [--replay FILE...] | --list | --write-corpus DIR");
     return 2;
 }
