@@ -5,8 +5,9 @@ namespace TcpToolkit.Fuzz;
 
 /// <summary>
 /// Feeds one input to a decoder the way a pipe reader does: decode frames until the decoder needs more bytes,
-/// advance, wait for the next read. The same input is fed three ways (whole; as one read of several segments;
-/// as several reads) and must decode the same in each. Only <see cref="FramingException"/> and its subclasses,
+/// advance, wait for the next read. The same input is fed four ways (whole; as one read of several segments; as
+/// three reads; as many small reads (1 to 8 bytes; fewer, larger ones for long inputs), each call seeing the older bytes and the newest read as two
+/// segments) and must decode the same in each. Only <see cref="FramingException"/> and its subclasses,
 /// the documented errors, end a feeding quietly; anything else escapes to the caller, and so does a
 /// <see cref="ContractViolationException"/> for a broken contract.
 /// </summary>
@@ -47,11 +48,23 @@ internal static class DecoderDriver
         int[] whole = [0, bytes.Length];
         int[] cut = [0, firstCut, secondCut, bytes.Length];
 
+        // Small reads resume a search many times over: the most intricate code in the delimiter and marker decoders.
+        // At most about 16 reads, so a long input costs the harness no more than a short one.
+        int readSize = Math.Max(1 + ((secondCut - firstCut) % 8), bytes.Length / 16);
+        int[] small = new int[(bytes.Length + readSize - 1) / readSize + 1];
+        for (int i = 1; i < small.Length; i++)
+        {
+            small[i] = Math.Min(i * readSize, bytes.Length);
+        }
+
+
         DecodeOutcome expected = Feed(createDecoder(), digest, bytes, whole, oneRead: true);
         DecodeOutcome segmented = Feed(createDecoder(), digest, bytes, cut, oneRead: true);
         DecodeOutcome reads = Feed(createDecoder(), digest, bytes, cut, oneRead: false);
+        DecodeOutcome smallReads = Feed(createDecoder(), digest, bytes, small, oneRead: false, twoSegments: true);
         ThrowIfDifferent(expected, segmented, "one read of segments", firstCut, secondCut);
         ThrowIfDifferent(expected, reads, "successive reads", firstCut, secondCut);
+        ThrowIfDifferent(expected, smallReads, $"reads of {readSize} bytes", firstCut, secondCut);
         return expected;
     }
 
@@ -60,7 +73,8 @@ internal static class DecoderDriver
         Action<TFrame, FrameDigest> digest,
         byte[] bytes,
         int[] bounds,
-        bool oneRead)
+        bool oneRead,
+        bool twoSegments = false)
     {
         var frameDigest = new FrameDigest();
         int frames = 0;
@@ -76,7 +90,9 @@ internal static class DecoderDriver
             int end = bounds[read + 1];
             while (true)
             {
-                ReadOnlySequence<byte> input = SegmentedSequence.Create(bytes, bounds, start, end);
+                ReadOnlySequence<byte> input = twoSegments
+                    ? SegmentedSequence.Create(bytes, [0, bounds[read], bytes.Length], start, end)
+                    : SegmentedSequence.Create(bytes, bounds, start, end);
                 SequencePosition consumed = input.Start;
                 SequencePosition examined = input.Start;
                 if (++calls > callBudget)

@@ -4,23 +4,33 @@ using System.Text;
 namespace TcpToolkit.Fuzz;
 
 /// <summary>
-/// A running FNV-1a hash of decoded frames, so the frames of one feeding can be compared with another's without
-/// keeping them (a frame that slices the input is valid only until the reader advances).
+/// A running hash of decoded frames, so the frames of one feeding can be compared with another's without keeping
+/// them (a frame that slices the input is valid only until the reader advances). It is <see cref="HashCode"/>, so
+/// values differ between processes: compare them only within one run.
 /// </summary>
 internal sealed class FrameDigest
 {
     private const ulong OffsetBasis = 14695981039346656037;
     private const ulong Prime = 1099511628211;
 
-    /// <summary>Gets the hash of everything added so far.</summary>
-    public ulong Value { get; private set; } = OffsetBasis;
+    private HashCode _hash;
 
-    /// <summary>Hashes <paramref name="data"/> on its own; used to derive split points from a fuzz input.</summary>
+    /// <summary>Gets the hash of everything added so far.</summary>
+    public ulong Value => (uint)_hash.ToHashCode();
+
+    /// <summary>
+    /// The FNV-1a hash of <paramref name="data"/>, the same in every process: split points derived from it let a
+    /// saved crash replay exactly.
+    /// </summary>
     public static ulong Hash(ReadOnlySpan<byte> data)
     {
-        var digest = new FrameDigest();
-        digest.Add(data);
-        return digest.Value;
+        ulong hash = OffsetBasis;
+        foreach (byte b in data)
+        {
+            hash = (hash ^ b) * Prime;
+        }
+
+        return hash;
     }
 
     /// <summary>Adds bytes, prefixed by their length so that ["ab", "c"] and ["a", "bc"] differ.</summary>
@@ -34,10 +44,17 @@ internal sealed class FrameDigest
     public void Add(in ReadOnlySequence<byte> data)
     {
         AddLength(data.Length);
-        foreach (ReadOnlyMemory<byte> segment in data)
+        if (data.IsSingleSegment)
         {
-            AddRaw(segment.Span);
+            AddRaw(data.FirstSpan);
+            return;
         }
+
+        // HashCode.AddBytes depends on where the pieces are cut, so hash the frame in one piece.
+        byte[] rented = ArrayPool<byte>.Shared.Rent((int)data.Length);
+        data.CopyTo(rented);
+        AddRaw(rented.AsSpan(0, (int)data.Length));
+        ArrayPool<byte>.Shared.Return(rented);
     }
 
     /// <summary>Adds a string as UTF-16 code units; <see langword="null"/> differs from the empty string.</summary>
@@ -52,21 +69,7 @@ internal sealed class FrameDigest
         Add(Encoding.Unicode.GetBytes(text));
     }
 
-    private void AddLength(long length)
-    {
-        Span<byte> bytes = stackalloc byte[sizeof(long)];
-        BitConverter.TryWriteBytes(bytes, length);
-        AddRaw(bytes);
-    }
+    private void AddLength(long length) => _hash.Add(length);
 
-    private void AddRaw(ReadOnlySpan<byte> data)
-    {
-        ulong hash = Value;
-        foreach (byte b in data)
-        {
-            hash = (hash ^ b) * Prime;
-        }
-
-        Value = hash;
-    }
+    private void AddRaw(ReadOnlySpan<byte> data) => _hash.AddBytes(data);
 }
