@@ -57,7 +57,6 @@ internal static class DecoderDriver
             small[i] = Math.Min(i * readSize, bytes.Length);
         }
 
-
         DecodeOutcome expected = Feed(createDecoder(), digest, bytes, whole, oneRead: true);
         DecodeOutcome segmented = Feed(createDecoder(), digest, bytes, cut, oneRead: true);
         DecodeOutcome reads = Feed(createDecoder(), digest, bytes, cut, oneRead: false);
