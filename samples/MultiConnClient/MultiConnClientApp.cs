@@ -1,5 +1,3 @@
-using System.Net.Sockets;
-
 namespace TcpToolkit.Samples.MultiConnClient;
 
 /// <summary>
@@ -47,8 +45,7 @@ public static class MultiConnClientApp
         var result = await attempt.ConfigureAwait(false);
         if (!result.IsConnected)
         {
-            var error = result.SocketError == SocketError.ConnectionRefused ? "ConnectionRefusedError: [Errno 111] Connection refused" : result.SocketError.ToString();
-            await stdout.WriteLineAsync($"Connection {id} failed: {error}").ConfigureAwait(false);
+            await stdout.WriteLineAsync($"Connection {id} failed: {GuideFrames.Describe(result.SocketError)}").ConfigureAwait(false);
             return false;
         }
 

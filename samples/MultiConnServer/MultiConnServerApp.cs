@@ -22,35 +22,8 @@ public static class MultiConnServerApp
     /// <param name="listening">Called with the bound endpoint (tests use port 0).</param>
     /// <param name="cancellationToken">Stops the server.</param>
     /// <returns>The exit code.</returns>
-    public static async Task<int> RunAsync(string[] args, TextWriter stdout, Action<EndPoint>? listening, CancellationToken cancellationToken)
-    {
-        if (args.Length != 2 || !IPAddress.TryParse(args[0], out var address) || !int.TryParse(args[1], out var port))
-        {
-            await stdout.WriteLineAsync(Usage).ConfigureAwait(false);
-            return 1;
-        }
-
-        var options = new TcpServerOptions { EndPoints = { new IPEndPoint(address, port) } };
-        await using var server = new TcpServer(options, (connection, stopping) => ServeAsync(connection, stdout, stopping));
-        try
-        {
-            await server.StartAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (TcpBindException ex)
-        {
-            await stdout.WriteLineAsync(ex.Message).ConfigureAwait(false);
-            return 1;
-        }
-
-        var bound = (IPEndPoint)server.LocalEndPoint;
-        await stdout.WriteLineAsync("Listening on " + GuideFormat.Address(args[0], bound.Port)).ConfigureAwait(false);
-        listening?.Invoke(bound);
-
-        await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        await stdout.WriteLineAsync("Caught keyboard interrupt, exiting").ConfigureAwait(false);
-        await server.StopAsync(CancellationToken.None).ConfigureAwait(false);
-        return 0;
-    }
+    public static Task<int> RunAsync(string[] args, TextWriter stdout, Action<EndPoint>? listening, CancellationToken cancellationToken)
+        => GuideServerHost.RunAsync(args, Usage, stdout, listening, (connection, stopping) => ServeAsync(connection, stdout, stopping), cancellationToken);
 
     private static async Task ServeAsync(TcpConnection connection, TextWriter stdout, CancellationToken stopping)
     {

@@ -30,9 +30,10 @@ public sealed class TcpServer : IAsyncDisposable
     private readonly TcpServerOptions _options;
     private readonly Func<TcpConnection, CancellationToken, Task> _handler;
     private readonly ILogger _logger;
-    private readonly PinnedBlockMemoryPool _memoryPool = new();
+    private readonly PinnedBlockMemoryPool _memoryPool;
     private readonly ConnectionSettings _settings;
     private readonly CancellationTokenSource _stopping = new();
+    private readonly CancellationTokenSource _stopAccepting = new();
     private readonly ConcurrentDictionary<TcpConnection, Task> _connections = new();
     private readonly List<Socket> _listeners = [];
     private readonly List<Task> _acceptLoops = [];
@@ -60,6 +61,7 @@ public sealed class TcpServer : IAsyncDisposable
         _options = options;
         _handler = handler;
         _logger = options.LoggerFactory.CreateLogger("TcpToolkit.TcpServer");
+        _memoryPool = new PinnedBlockMemoryPool(options.TimeProvider);
         _settings = new ConnectionSettings(
             _memoryPool,
             options.MaxReadBufferSize,
@@ -179,6 +181,7 @@ public sealed class TcpServer : IAsyncDisposable
         }
 
         _stopping.Dispose();
+        _stopAccepting.Dispose();
         _memoryPool.Dispose();
     }
 
@@ -217,7 +220,7 @@ public sealed class TcpServer : IAsyncDisposable
                 Socket socket;
                 try
                 {
-                    socket = await listener.AcceptAsync(_stopping.Token).ConfigureAwait(false);
+                    socket = await listener.AcceptAsync(_stopAccepting.Token).ConfigureAwait(false);
                 }
                 catch (SocketException ex) when (IsTransientAcceptError(ex.SocketErrorCode))
                 {
@@ -226,7 +229,7 @@ public sealed class TcpServer : IAsyncDisposable
                     if (ex.SocketErrorCode is SocketError.TooManyOpenSockets or SocketError.NoBufferSpaceAvailable)
                     {
                         // Out of descriptors: accepting again at once would spin; give closing connections a moment.
-                        await Task.Delay(TimeSpan.FromMilliseconds(50), _options.TimeProvider, _stopping.Token).ConfigureAwait(false);
+                        await Task.Delay(TimeSpan.FromMilliseconds(50), _options.TimeProvider, _stopAccepting.Token).ConfigureAwait(false);
                     }
 
                     continue;
@@ -235,7 +238,7 @@ public sealed class TcpServer : IAsyncDisposable
                 Accept(socket);
             }
         }
-        catch (Exception) when (_stopping.IsCancellationRequested)
+        catch (Exception) when (_stopAccepting.IsCancellationRequested)
         {
             // StopAsync closed the listener: the normal end of the loop.
         }
@@ -369,8 +372,8 @@ public sealed class TcpServer : IAsyncDisposable
 
         ServerLog.Stopping(_logger, ConnectionCount);
 
-        // 1. Stop accepting.
-        await _stopping.CancelAsync().ConfigureAwait(false);
+        // 1. Stop accepting; after this the set of connections is final.
+        await _stopAccepting.CancelAsync().ConfigureAwait(false);
         if (_heartbeat is not null)
         {
             await _heartbeat.DisposeAsync().ConfigureAwait(false);
@@ -382,9 +385,12 @@ public sealed class TcpServer : IAsyncDisposable
         }
 
         await Task.WhenAll(_acceptLoops).ConfigureAwait(false);
-
-        // 2. Handlers were signalled through their token; 3. wait for them, bounded.
         var pending = _connections.ToArray();
+
+        // 2. Signal every handler through its token.
+        await _stopping.CancelAsync().ConfigureAwait(false);
+
+        // 3. Wait for them, bounded.
         var all = Task.WhenAll(pending.Select(p => p.Value));
         using (var timeout = new CancellationTokenSource(_options.ShutdownTimeout, _options.TimeProvider))
         using (var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken))

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net.Sockets;
 using static TcpToolkit.IntegrationTests.ServerLifecycleTests;
 
@@ -110,57 +109,6 @@ public sealed class ConnectionTests
         await peerClosed.Task.WaitAsync(ct);
         peer.ConnectionClosed.IsCancellationRequested.Should().BeTrue();
         peer.CloseReason.Should().Be(CloseReason.RemoteReset);
-    }
-
-    [Fact]
-    public async Task PeerNeverReads_FlushWaitsAtMaxWriteBufferSize_AndMemoryStaysBounded()
-    {
-        const int Offered = 64 * 1024 * 1024;
-        const int Chunk = 16 * 1024;
-        const long MaxWriteBuffer = 64 * 1024;
-        var ct = TestServers.Timeout();
-        var stalled = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        long memoryBefore = GC.GetTotalMemory(forceFullCollection: true);
-        long memoryAtStall = 0;
-        await using var server = await TestServers.StartAsync(
-            async (connection, stopping) =>
-            {
-                var chunk = new byte[Chunk];
-                long accepted = 0;
-                while (accepted < Offered)
-                {
-                    connection.Output.Write(chunk);
-                    accepted += Chunk;
-                    var flush = connection.Output.FlushAsync(stopping);
-                    if (!flush.IsCompleted && !stalled.Task.IsCompleted)
-                    {
-                        // The flush waits: the peer does not read and the pipe holds MaxWriteBufferSize.
-                        memoryAtStall = GC.GetTotalMemory(forceFullCollection: true);
-                        stalled.SetResult(accepted);
-                        await release.Task;
-                        connection.Abort("test done");
-                        return;
-                    }
-
-                    await flush;
-                }
-
-                stalled.TrySetResult(accepted);
-            },
-            options => options.MaxWriteBufferSize = MaxWriteBuffer);
-        await using var client = new TcpClient(new TcpClientOptions { MaxReadBufferSize = 64 * 1024 });
-        await using var connection = await client.ConnectAsync(server.LocalEndPoint, ct);
-
-        // The client never reads: its pipe fills to MaxReadBufferSize and it stops receiving.
-        var acceptedBeforeStall = await stalled.Task.WaitAsync(ct);
-        release.SetResult();
-
-        var growth = memoryAtStall - memoryBefore;
-        TestContext.Current.SendDiagnosticMessage(
-            $"peer-never-reads: offered {Offered} B, server accepted {acceptedBeforeStall} B before its flush waited; managed memory growth {growth} B");
-        acceptedBeforeStall.Should().BeLessThan(Offered / 4, "the writer must wait at the limit, not buffer what is offered");
-        growth.Should().BeLessThan(16 * 1024 * 1024, "memory is bounded by the limits, not by what is offered");
     }
 
     [Fact]

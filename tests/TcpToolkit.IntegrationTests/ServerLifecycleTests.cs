@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
@@ -90,7 +89,10 @@ public sealed class ServerLifecycleTests
     public async Task StopAsync_DrainsHandlerThatFinishesAndAbortsOneThatDoesNot_WithinTimeout()
     {
         var ct = TestServers.Timeout();
+        var time = new ObservableTimeProvider();
+        var shutdownTimeout = TimeSpan.FromSeconds(7); // distinct from the 5 s CloseTimeout, whose timers it must not be mistaken for
         var politeStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var politeDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var stubbornStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var stubbornError = new TaskCompletionSource<Exception>(TaskCreationOptions.RunContinuationsAsynchronously);
         var server = await TestServers.StartAsync(
@@ -101,9 +103,10 @@ public sealed class ServerLifecycleTests
                 connection.Input.AdvanceTo(result.Buffer.End);
                 if (polite)
                 {
+                    connection.ConnectionClosed.Register(() => politeDone.TrySetResult());
                     politeStarted.SetResult();
 
-                    // Honours the stop signal: finishes its goodbye and returns.
+                    // Honours the stop signal: says goodbye and returns.
                     await Task.Delay(Timeout.Infinite, stopping).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                     await connection.SendAsync("bye"u8.ToArray(), CancellationToken.None);
                     return;
@@ -121,7 +124,11 @@ public sealed class ServerLifecycleTests
                     throw;
                 }
             },
-            options => options.ShutdownTimeout = TimeSpan.FromMilliseconds(500));
+            options =>
+            {
+                options.ShutdownTimeout = shutdownTimeout;
+                options.TimeProvider = time;
+            });
         await using var client = new TcpClient();
         await using var polite = await client.ConnectAsync(server.LocalEndPoint, ct);
         await using var stubborn = await client.ConnectAsync(server.LocalEndPoint, ct);
@@ -129,12 +136,14 @@ public sealed class ServerLifecycleTests
         await stubborn.SendAsync("s"u8.ToArray(), ct);
         await Task.WhenAll(politeStarted.Task, stubbornStarted.Task).WaitAsync(ct);
 
-        var watch = Stopwatch.StartNew();
-        var result = await server.StopAsync(ct);
-        watch.Stop();
+        var stop = server.StopAsync(ct);
+        await time.WaitForTimerAsync(shutdownTimeout, ct);
+        await politeDone.Task.WaitAsync(ct);
+        stop.IsCompleted.Should().BeFalse("the stubborn handler holds the stop until the shutdown timeout");
+        time.Fake.Advance(shutdownTimeout);
+        var result = await stop.WaitAsync(ct);
 
         result.Should().Be(new ServerStopResult(DrainedConnections: 1, AbortedConnections: 1));
-        watch.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(5));
         (await TestServers.ReadToEndAsync(polite, ct)).Should().Equal("bye"u8.ToArray());
         (await stubbornError.Task.WaitAsync(ct)).Should().BeOfType<ConnectionAbortedException>();
         (await ReadToEndOrResetAsync(stubborn, ct)).Should().BeEmpty();

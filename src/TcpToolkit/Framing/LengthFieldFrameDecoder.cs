@@ -49,9 +49,14 @@ public sealed class LengthFieldFrameDecoder : IFrameDecoder<ReadOnlySequence<byt
         }
 
         var value = ReadLengthField(input);
-        if (value > int.MaxValue)
+        if (value > int.MaxValue + (ulong)int.MaxValue)
         {
-            throw new InvalidFrameException($"Length field value {value} is outside the supported range (0 to {int.MaxValue}).");
+            // A valid unsigned length, just far above any limit (no int adjustment brings it back): too large, not
+            // malformed, and refused before a byte of payload is buffered.
+            throw new FrameTooLargeException(
+                $"Length field value {value} exceeds the maximum frame length {_maxFrameLength}.",
+                value > long.MaxValue ? long.MaxValue : (long)value,
+                _maxFrameLength);
         }
 
         var frameLength = (long)value + _adjustment + _headerLength;

@@ -11,39 +11,58 @@ namespace TcpToolkit.Internal;
 /// (<see cref="MemoryMarshal.CreateFromPinnedArray{T}"/>), so socket operations do not allocate a GCHandle to pin them.
 /// </summary>
 /// <remarks>
-/// The pool keeps every block returned to it (its size is the peak number of blocks in use at once). Renting and
-/// returning are lock-free (<see cref="ConcurrentQueue{T}"/>), so the data path takes no lock.
+/// Renting and returning are lock-free (<see cref="ConcurrentQueue{T}"/>), so the data path takes no lock. Free
+/// blocks are a cache sized by the peak number in use; every <see cref="EvictionInterval"/> the pool drops the blocks
+/// that stayed unused for the whole interval (the low watermark of the free count), so a burst (thousands of
+/// connections opening and closing) does not pin its memory for ever.
 /// </remarks>
 internal sealed class PinnedBlockMemoryPool : MemoryPool<byte>
 {
     /// <summary>32 KiB: big enough that a bulk receive moves 16-32 KiB per system call.</summary>
     public const int DefaultBlockSize = 32 * 1024;
 
+    /// <summary>How often unused free blocks are released (Kestrel's pool evicts on a similar scale).</summary>
+    public static readonly TimeSpan EvictionInterval = TimeSpan.FromSeconds(10);
+
     private readonly ConcurrentQueue<Block> _blocks = new();
     private readonly int _blockSize;
+    private readonly ITimer _evictionTimer;
+    private int _freeCount;
+    private int _lowWatermark;
     private int _disposed;
 
-    public PinnedBlockMemoryPool(int blockSize = DefaultBlockSize)
+    public PinnedBlockMemoryPool(TimeProvider timeProvider, int blockSize = DefaultBlockSize)
     {
+        ArgumentNullException.ThrowIfNull(timeProvider);
         ArgumentOutOfRangeException.ThrowIfLessThan(blockSize, 1024);
         _blockSize = blockSize;
+        _evictionTimer = timeProvider.CreateTimer(static state => ((PinnedBlockMemoryPool)state!).Evict(), this, EvictionInterval, EvictionInterval);
     }
 
     /// <summary>A process-wide pool for clients, which have no server to own one.</summary>
-    public static PinnedBlockMemoryPool SharedClientPool { get; } = new();
+    public static PinnedBlockMemoryPool SharedClientPool { get; } = new(TimeProvider.System);
 
     public override int MaxBufferSize => _blockSize;
 
     /// <summary>Gets how many free blocks the pool holds (for tests and diagnostics).</summary>
-    public int FreeBlockCount => _blocks.Count;
+    public int FreeBlockCount => Volatile.Read(ref _freeCount);
 
     public override IMemoryOwner<byte> Rent(int minBufferSize = -1)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan(minBufferSize, _blockSize);
         if (_blocks.TryDequeue(out var block))
         {
+            var free = Interlocked.Decrement(ref _freeCount);
+            if (free < Volatile.Read(ref _lowWatermark))
+            {
+                // A racy minimum is fine: it only decides how many idle blocks the next eviction may drop.
+                Volatile.Write(ref _lowWatermark, free);
+            }
+
             return block;
         }
+
+        Volatile.Write(ref _lowWatermark, 0);
 
         return new Block(this, GC.AllocateUninitializedArray<byte>(_blockSize, pinned: true));
     }
@@ -52,7 +71,9 @@ internal sealed class PinnedBlockMemoryPool : MemoryPool<byte>
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
+            _evictionTimer.Dispose();
             _blocks.Clear();
+            Volatile.Write(ref _freeCount, 0);
         }
     }
 
@@ -62,7 +83,21 @@ internal sealed class PinnedBlockMemoryPool : MemoryPool<byte>
         if (Volatile.Read(ref _disposed) == 0)
         {
             _blocks.Enqueue(block);
+            Interlocked.Increment(ref _freeCount);
         }
+    }
+
+    /// <summary>Drops the free blocks that no rent needed during the last interval.</summary>
+    internal void Evict()
+    {
+        // The fewest free blocks seen since the last eviction: that many were never needed.
+        var idle = Volatile.Read(ref _lowWatermark);
+        for (var i = 0; i < idle && _blocks.TryDequeue(out _); i++)
+        {
+            Interlocked.Decrement(ref _freeCount);
+        }
+
+        Volatile.Write(ref _lowWatermark, Volatile.Read(ref _freeCount));
     }
 
     private sealed class Block : IMemoryOwner<byte>

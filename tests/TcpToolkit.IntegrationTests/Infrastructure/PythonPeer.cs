@@ -33,6 +33,12 @@ internal sealed class PythonPeer : IAsyncDisposable
         }
     }
 
+    /// <summary>The lines printed on stdout, to wait for.</summary>
+    public LineWaiter Lines { get; } = new();
+
+    /// <summary>Whether the process has exited (a guide-style server that crashed, for instance).</summary>
+    public bool HasExited => _process.HasExited;
+
     public string StandardError
     {
         get
@@ -89,6 +95,7 @@ internal sealed class PythonPeer : IAsyncDisposable
             if (e.Data is null)
             {
                 peer._firstLine.TrySetResult(string.Empty);
+                peer.Lines.End();
                 return;
             }
 
@@ -96,6 +103,8 @@ internal sealed class PythonPeer : IAsyncDisposable
             {
                 peer._stdout.AppendLine(e.Data);
             }
+
+            peer.Lines.Add(e.Data);
 
             peer._firstLine.TrySetResult(e.Data);
         };

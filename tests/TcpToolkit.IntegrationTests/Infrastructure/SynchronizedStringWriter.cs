@@ -2,7 +2,10 @@ using System.Text;
 
 namespace TcpToolkit.IntegrationTests;
 
-/// <summary>A StringWriter that samples may write to from several connection handlers at once.</summary>
+/// <summary>
+/// A StringWriter that samples may write to from several connection handlers at once. Whole lines written with
+/// WriteLine can be awaited through <see cref="Lines"/>.
+/// </summary>
 internal sealed class SynchronizedStringWriter : StringWriter
 {
     private readonly Lock _lock = new();
@@ -28,12 +31,16 @@ internal sealed class SynchronizedStringWriter : StringWriter
         }
     }
 
+    public LineWaiter Lines { get; } = new();
+
     public override void WriteLine(string? value)
     {
         lock (_lock)
         {
             base.WriteLine(value);
         }
+
+        Lines.Add(value ?? string.Empty);
     }
 
     public override Task WriteLineAsync(string? value)

@@ -1,3 +1,4 @@
+using TcpToolkit.Tests.Infrastructure;
 using System.Buffers;
 using TcpToolkit.Framing;
 using TcpToolkit.Tests.Framing.Infrastructure;

@@ -155,7 +155,7 @@ public sealed class FrameReaderTests
         var read = reader.ReadAsync(new LengthFieldFrameDecoder(new LengthFieldCodecOptions { MaxFrameLength = 16 }), Ct);
 
         read.IsFaulted.Should().BeTrue();
-        await FluentActions.Awaiting(() => read.AsTask()).Should().ThrowAsync<InvalidFrameException>();
+        await FluentActions.Awaiting(() => read.AsTask()).Should().ThrowAsync<FrameTooLargeException>();
     }
 
     [Fact]

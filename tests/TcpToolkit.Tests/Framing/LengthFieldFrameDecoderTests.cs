@@ -115,23 +115,23 @@ public sealed class LengthFieldFrameDecoderTests
     }
 
     [Fact]
-    public void TryDecode_ValueBeyondIntRange_ThrowsInvalidFrame()
+    public void TryDecode_ValueBeyondIntRange_ThrowsFrameTooLargeNamingTheValue()
     {
         var decoder = new LengthFieldFrameDecoder(new LengthFieldCodecOptions { LengthFieldSize = 8 });
 
         var act = () => DecodeChunks(decoder, [[0x80, 0, 0, 0, 0, 0, 0, 0]]);
 
-        act.Should().Throw<InvalidFrameException>().WithMessage("*outside the supported range*");
+        act.Should().Throw<FrameTooLargeException>().WithMessage("*9223372036854775808*1048576*");
     }
 
     [Fact]
-    public void TryDecode_UInt32AboveIntMax_ThrowsInvalidFrame()
+    public void TryDecode_UInt32AboveIntMax_ThrowsFrameTooLargeBeforeAnyPayload()
     {
         var decoder = new LengthFieldFrameDecoder(LengthFieldCodecOptions.UInt32BigEndian);
 
         var act = () => DecodeChunks(decoder, [[0xFF, 0xFF, 0xFF, 0xFF]]);
 
-        act.Should().Throw<InvalidFrameException>();
+        act.Should().Throw<FrameTooLargeException>().Which.Length.Should().BeGreaterThan(int.MaxValue);
     }
 
     [Fact]

@@ -1,5 +1,5 @@
+using TcpToolkit.Tests.Infrastructure;
 using TcpToolkit.Framing;
-using TcpToolkit.Tests.Framing.Infrastructure;
 
 namespace TcpToolkit.Tests.Framing;
 

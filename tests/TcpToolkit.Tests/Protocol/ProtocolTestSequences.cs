@@ -1,5 +1,6 @@
 using System.Buffers;
 using TcpToolkit.Framing;
+using TcpToolkit.Tests.Infrastructure;
 
 namespace TcpToolkit.Tests.Protocol;
 
@@ -10,40 +11,13 @@ namespace TcpToolkit.Tests.Protocol;
 internal static class ProtocolTestSequences
 {
     /// <summary>Makes one sequence whose segments are exactly <paramref name="segments"/> (empty ones included).</summary>
-    public static ReadOnlySequence<byte> Create(params byte[][] segments)
-    {
-        if (segments.Length == 0)
-        {
-            return ReadOnlySequence<byte>.Empty;
-        }
-
-        var first = new Segment(segments[0], 0);
-        Segment last = first;
-        for (int i = 1; i < segments.Length; i++)
-        {
-            last = last.Append(segments[i]);
-        }
-
-        return new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length);
-    }
+    public static ReadOnlySequence<byte> Create(params byte[][] segments) => TestSequence.FromChunks(segments);
 
     /// <summary>Cuts <paramref name="data"/> at the given ascending offsets.</summary>
-    public static byte[][] SplitAt(byte[] data, params int[] offsets)
-    {
-        var chunks = new List<byte[]>();
-        int start = 0;
-        foreach (int offset in offsets)
-        {
-            chunks.Add(data[start..offset]);
-            start = offset;
-        }
-
-        chunks.Add(data[start..]);
-        return [.. chunks];
-    }
+    public static byte[][] SplitAt(byte[] data, params int[] offsets) => TestSequence.Split(data, offsets);
 
     /// <summary>One chunk per byte.</summary>
-    public static byte[][] ByteByByte(byte[] data) => [.. data.Select(b => new[] { b })];
+    public static byte[][] ByteByByte(byte[] data) => TestSequence.Bytewise(data);
 
     /// <summary>
     /// Feeds <paramref name="arrivals"/> to <paramref name="decoder"/> one at a time, as successive reads would:
@@ -89,21 +63,5 @@ internal static class ProtocolTestSequences
         decoder.TryDecode(input, ref consumed, ref examined, out T frame).Should().BeTrue("the input holds a whole frame");
         consumedBytes = input.Slice(input.Start, consumed).Length;
         return frame;
-    }
-
-    private sealed class Segment : ReadOnlySequenceSegment<byte>
-    {
-        public Segment(ReadOnlyMemory<byte> memory, long runningIndex)
-        {
-            Memory = memory;
-            RunningIndex = runningIndex;
-        }
-
-        public Segment Append(ReadOnlyMemory<byte> memory)
-        {
-            var next = new Segment(memory, RunningIndex + Memory.Length);
-            Next = next;
-            return next;
-        }
     }
 }

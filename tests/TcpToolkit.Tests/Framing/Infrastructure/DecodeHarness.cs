@@ -1,3 +1,4 @@
+using TcpToolkit.Tests.Infrastructure;
 using System.Buffers;
 using System.IO.Pipelines;
 using Microsoft.Extensions.Logging;

@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace TcpToolkit.Tests.Framing.Infrastructure;
+namespace TcpToolkit.Tests.Infrastructure;
 
 /// <summary>Builds real multi-segment <see cref="ReadOnlySequence{T}"/> values from chunks.</summary>
 internal static class TestSequence

@@ -1,0 +1,148 @@
+using System.Buffers;
+using System.Net.Sockets;
+
+namespace TcpToolkit.IntegrationTests.Hostile;
+
+/// <summary>Peers that stop reading: writers wait at the limits, memory stays bounded, the write timeout ends it.</summary>
+[Collection(ProcessWideMeasurements.Name)]
+public sealed class SlowConsumerTests
+{
+    [Fact]
+    public async Task PeerNeverReads_FlushWaitsAtMaxWriteBufferSize_AndMemoryStaysBounded()
+    {
+        const int Offered = 64 * 1024 * 1024;
+        const int Chunk = 16 * 1024;
+        const long MaxWriteBuffer = 64 * 1024;
+        var ct = TestServers.Timeout();
+        var stalled = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var memoryBefore = ProcessFigures.SettledManagedMemory();
+        long memoryAtStall = 0;
+        await using var server = await TestServers.StartAsync(
+            async (connection, stopping) =>
+            {
+                var chunk = new byte[Chunk];
+                long accepted = 0;
+                while (accepted < Offered)
+                {
+                    connection.Output.Write(chunk);
+                    accepted += Chunk;
+                    var flush = connection.Output.FlushAsync(stopping);
+                    if (!flush.IsCompleted && !stalled.Task.IsCompleted)
+                    {
+                        // The flush waits: the peer does not read and the pipe holds MaxWriteBufferSize.
+                        memoryAtStall = ProcessFigures.SettledManagedMemory();
+                        stalled.SetResult(accepted);
+                        await release.Task;
+                        connection.Abort("test done");
+                        return;
+                    }
+
+                    await flush;
+                }
+
+                stalled.TrySetResult(accepted);
+            },
+            options => options.MaxWriteBufferSize = MaxWriteBuffer);
+
+        // A raw socket that never reads, so the only pipes in the process are the server's.
+        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(server.LocalEndPoint, ct);
+        var acceptedBeforeStall = await stalled.Task.WaitAsync(ct);
+        release.SetResult();
+
+        var growth = memoryAtStall - memoryBefore;
+        ProcessFigures.Report(
+            $"peer-never-reads: offered {Offered} B; the server's writer accepted {acceptedBeforeStall} B before its flush waited " +
+            $"(kernel socket buffers + MaxWriteBufferSize {MaxWriteBuffer} B); managed memory growth {growth} B");
+        acceptedBeforeStall.Should().BeLessThan(Offered / 4, "the writer must wait at the limit, not buffer what is offered");
+        growth.Should().BeLessThan(4 * 1024 * 1024, "memory is bounded by the limits, not by what is offered");
+    }
+
+    [Fact]
+    public async Task Peer256MiBNeverReadsEcho_MemoryStaysUnderLimitBound_WriteTimeoutCloses()
+    {
+        const long Offered = 256L * 1024 * 1024;
+        const long MaxRead = 1024 * 1024;
+        const long MaxWrite = 64 * 1024;
+        var ct = TestServers.Timeout();
+        var time = new ObservableTimeProvider();
+        var writeTimeout = TimeSpan.FromSeconds(30);
+        var handlerStalled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var closed = new TaskCompletionSource<(CloseReason Reason, long Memory)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var memoryBefore = ProcessFigures.SettledManagedMemory();
+        await using var server = await TestServers.StartAsync(
+            async (connection, stopping) =>
+            {
+                connection.ConnectionClosed.Register(() => closed.TrySetResult((connection.CloseReason, ProcessFigures.SettledManagedMemory())));
+                while (true)
+                {
+                    var result = await connection.Input.ReadAsync(stopping);
+                    foreach (var segment in result.Buffer)
+                    {
+                        connection.Output.Write(segment.Span);
+                    }
+
+                    connection.Input.AdvanceTo(result.Buffer.End);
+                    var flush = connection.Output.FlushAsync(stopping);
+                    if (!flush.IsCompleted)
+                    {
+                        handlerStalled.TrySetResult();
+                    }
+
+                    await flush;
+                }
+            },
+            options =>
+            {
+                options.TimeProvider = time;
+                options.MaxReadBufferSize = MaxRead;
+                options.MaxWriteBufferSize = MaxWrite;
+                options.WriteTimeout = writeTimeout;
+            });
+
+        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(server.LocalEndPoint, ct);
+        long sent = 0;
+        var sender = Task.Run(
+            async () =>
+            {
+                var chunk = new byte[64 * 1024];
+                try
+                {
+                    while (sent < Offered)
+                    {
+                        sent += await socket.SendAsync(chunk, SocketFlags.None, ct);
+                    }
+                }
+                catch (SocketException)
+                {
+                    // The server closed the connection: the expected end.
+                }
+            },
+            ct);
+
+        await handlerStalled.Task.WaitAsync(ct);
+        var memoryAtStall = ProcessFigures.SettledManagedMemory();
+        for (var waited = TimeSpan.Zero; waited <= writeTimeout + TimeSpan.FromSeconds(2); waited += TimeSpan.FromSeconds(1))
+        {
+            time.Fake.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        var (reason, memoryAtClose) = await closed.Task.WaitAsync(ct);
+        await sender.WaitAsync(ct);
+
+        // What the limits allow: the read and write buffers, each rounded up to whole 32 KiB pool blocks, plus one
+        // block in flight each way; everything else the offer sits in is the kernel's, not the server's.
+        const long Block = 32 * 1024;
+        const long Bound = MaxRead + MaxWrite + (4 * Block);
+        var peak = Math.Max(memoryAtStall, memoryAtClose) - memoryBefore;
+        ProcessFigures.Report(
+            $"slow-consumer: offered {Offered} B, the peer got {sent} B into the connection before it stalled; " +
+            $"server managed memory growth {memoryAtStall - memoryBefore} B at the stall, {memoryAtClose - memoryBefore} B at close; " +
+            $"bound from the limits {Bound} B; closed with {reason}");
+        reason.Should().Be(CloseReason.WriteTimeout);
+        sent.Should().BeLessThan(Offered, "the server's backpressure must stop the sender");
+        peak.Should().BeLessThan(Bound + (1024 * 1024), "memory is bounded by the limits (with 1 MiB of slack for the runtime)");
+    }
+}

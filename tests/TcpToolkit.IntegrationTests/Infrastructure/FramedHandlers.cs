@@ -1,0 +1,45 @@
+using System.Buffers;
+using TcpToolkit.Framing;
+
+namespace TcpToolkit.IntegrationTests;
+
+/// <summary>Framed server handlers the hostile-peer tests share.</summary>
+internal static class FramedHandlers
+{
+    /// <summary>Echoes each length32 frame back as a frame, flushing before each wait (like the EchoServer sample).</summary>
+    public static Func<TcpConnection, CancellationToken, Task> Echo(LengthFieldCodecOptions options) => async (connection, stopping) =>
+    {
+        var reader = new FrameReader(connection.Input);
+        var writer = new FrameWriter(connection.Output);
+        var decoder = new LengthFieldFrameDecoder(options);
+        var encoder = new LengthFieldFrameEncoder(options);
+        while (true)
+        {
+            var read = reader.ReadAsync(decoder, stopping);
+            if (!read.IsCompleted)
+            {
+                await writer.FlushAsync(stopping);
+            }
+
+            var result = await read;
+            if (!result.HasFrame)
+            {
+                return;
+            }
+
+            writer.Write(encoder, result.Frame);
+        }
+    };
+
+    /// <summary>Sends <paramref name="payload"/> as a frame and checks that it comes back unchanged.</summary>
+    public static async Task RoundTripAsync(TcpConnection connection, FrameReader reader, LengthFieldCodecOptions options, ReadOnlyMemory<byte> payload, CancellationToken ct)
+    {
+        await new FrameWriter(connection.Output).WriteAsync(new LengthFieldFrameEncoder(options), payload, ct);
+        var result = await reader.ReadAsync(new LengthFieldFrameDecoder(options), ct);
+        result.HasFrame.Should().BeTrue("the server must answer");
+        if (!result.Frame.ToArray().AsSpan().SequenceEqual(payload.Span))
+        {
+            Assert.Fail("the echoed frame differs from the request");
+        }
+    }
+}
