@@ -84,6 +84,19 @@ public sealed class DecoderDriverTests
         }
     }
 
+    [Fact]
+    public void FuzzTargets_Each_IsInExactlyOneMutationTestClass()
+    {
+        string[] covered =
+        [
+            .. LengthAndFixedDecoderMutationTests.Targets.Select(row => (string)((ITheoryDataRow)row).GetData()[0]!),
+            .. DelimiterAndMarkerDecoderMutationTests.Targets.Select(row => (string)((ITheoryDataRow)row).GetData()[0]!),
+            .. JsonHeaderDecoderMutationTests.Targets.Select(row => (string)((ITheoryDataRow)row).GetData()[0]!),
+        ];
+
+        covered.Should().BeEquivalentTo(FuzzTargets.All.Select(t => t.Name), "a new target must be mutation-tested too");
+    }
+
     private static DecodeOutcome Run(FakeDecoder decoder) =>
         DecoderDriver.Run(() => decoder, static (frame, digest) => digest.Add(frame), s_input, 2, 5);
 

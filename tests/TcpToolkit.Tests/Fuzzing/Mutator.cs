@@ -55,7 +55,7 @@ internal static class Mutator
 
                 case 6:
                     // A long run of one byte: lines and marked frames past their maximum length.
-                    data.InsertRange(random.Next(data.Count + 1), Enumerable.Repeat(RandomBytes(random, 1)[0], random.Next(64, 600)));
+                    data.InsertRange(random.Next(data.Count + 1), Enumerable.Repeat(RandomBytes(random, 1)[0], random.Next(32, 320)));
                     break;
                 case 7 or 8 when valid.LengthFields.Count > 0:
                     {
