@@ -15,7 +15,6 @@ public static class AppClientApp
     /// <summary>Usage line, as the guide prints it.</summary>
     public const string Usage = "Usage: AppClient <host> <port> <action> <value>";
 
-    private static readonly JsonHeaderDecoder s_decoder = new();
     private static readonly JsonHeaderEncoder s_encoder = new();
 
     /// <summary>Runs the client.</summary>
@@ -50,7 +49,7 @@ public static class AppClientApp
             await stdout.WriteLineAsync($"Sending {GuideFormat.Bytes(frame)} to {address}").ConfigureAwait(false);
             await connection.SendAsync(frame, cancellationToken).ConfigureAwait(false);
 
-            var response = await GuideFrames.ReadAsync(connection.Input, s_decoder, cancellationToken).ConfigureAwait(false);
+            var response = await GuideFrames.ReadAsync(connection.Input, new JsonHeaderDecoder(), cancellationToken).ConfigureAwait(false);
             await PrintAsync(response, address, stdout).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or InvalidDataException or NotSupportedException or ArgumentException or InvalidOperationException or JsonException)

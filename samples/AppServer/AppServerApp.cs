@@ -32,7 +32,6 @@ public static class AppServerApp
     };
 
     private static readonly byte[] s_binaryPrefix = "First 10 bytes of request: "u8.ToArray();
-    private static readonly JsonHeaderDecoder s_decoder = new();
     private static readonly JsonHeaderEncoder s_encoder = new();
 
     /// <summary>Runs the server until <paramref name="cancellationToken"/> fires (Ctrl+C in the program).</summary>
@@ -50,7 +49,7 @@ public static class AppServerApp
         await stdout.WriteLineAsync("Accepted connection from " + peer).ConfigureAwait(false);
         try
         {
-            var request = await GuideFrames.ReadAsync(connection.Input, s_decoder, stopping).ConfigureAwait(false);
+            var request = await GuideFrames.ReadAsync(connection.Input, new JsonHeaderDecoder(), stopping).ConfigureAwait(false);
             var response = await AnswerAsync(request, peer, stdout).ConfigureAwait(false);
             var frame = GuideFrames.ToBytes(response, s_encoder);
             await stdout.WriteLineAsync($"Sending {GuideFormat.Bytes(frame)} to {peer}").ConfigureAwait(false);

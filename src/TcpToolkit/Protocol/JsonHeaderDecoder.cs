@@ -24,8 +24,10 @@ namespace TcpToolkit.Protocol;
 /// complete, before any content is buffered. The content is copied into an array the message owns.
 /// </para>
 /// <para>
-/// The decoder keeps no state: while the content is incomplete the header (at most 64 KiB, usually about 100 bytes)
-/// is parsed again on each call. One instance can serve every connection.
+/// While the content of a frame is incomplete the decoder remembers its parsed header, so a peer that trickles the
+/// content of a frame with a 64 KiB header costs one header parse, not one per segment. Use one decoder per
+/// connection, and after a call that returned <see langword="false"/> pass the same bytes again plus the new ones
+/// (as <see cref="TcpToolkit.Framing.FrameReader"/> does).
 /// </para>
 /// </remarks>
 public sealed class JsonHeaderDecoder : IFrameDecoder<JsonHeaderMessage>
@@ -40,6 +42,10 @@ public sealed class JsonHeaderDecoder : IFrameDecoder<JsonHeaderMessage>
     private static readonly string[] s_knownContentEncodings = [JsonHeaderMessage.Utf8ContentEncoding, JsonHeaderMessage.BinaryContentEncoding];
 
     private readonly JsonHeaderCodecOptions _options;
+
+    // The header of the frame whose content is still arriving: parsed once, reused until the frame completes.
+    private HeaderFields _pendingHeader;
+    private int _pendingHeaderLength;
 
     /// <summary>Creates a decoder with <see cref="JsonHeaderCodecOptions.Default"/>.</summary>
     public JsonHeaderDecoder()
@@ -84,7 +90,16 @@ public sealed class JsonHeaderDecoder : IFrameDecoder<JsonHeaderMessage>
             return false;
         }
 
-        HeaderFields header = ParseHeader(input.Slice(ProtoHeaderLength, headerLength));
+        HeaderFields header;
+        if (_pendingHeaderLength == headerLength)
+        {
+            header = _pendingHeader;
+        }
+        else
+        {
+            header = ParseHeader(input.Slice(ProtoHeaderLength, headerLength));
+        }
+
         if (header.ContentLength > _options.MaxContentLength)
         {
             // Before any content is buffered: a hostile length costs nothing.
@@ -97,9 +112,13 @@ public sealed class JsonHeaderDecoder : IFrameDecoder<JsonHeaderMessage>
         long frameLength = ProtoHeaderLength + headerLength + header.ContentLength;
         if (input.Length < frameLength)
         {
+            _pendingHeader = header;
+            _pendingHeaderLength = headerLength;
             examined = input.End;
             return false;
         }
+
+        _pendingHeaderLength = 0;
 
         byte[] content = input.Slice(ProtoHeaderLength + headerLength, header.ContentLength).ToArray();
         consumed = input.GetPosition(frameLength);

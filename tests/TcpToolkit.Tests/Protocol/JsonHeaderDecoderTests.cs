@@ -484,6 +484,42 @@ public sealed class JsonHeaderDecoderTests
     }
 
     [Fact]
+    public void TryDecode_ContentTrickles_HeaderIsParsedOnceNotPerCall()
+    {
+        // A custom content type is a new string each time the header is parsed, so allocation shows re-parsing: a
+        // peer trickling the content of a frame with a large header must not cost a header parse per segment.
+        byte[] header = Encoding.UTF8.GetBytes(
+            "{\"byteorder\": \"little\", \"content-type\": \"x/" + new string('a', 4000) + "\", \"content-encoding\": \"binary\", \"content-length\": 1000}");
+        var frame = new byte[2 + header.Length + 1000];
+        frame[0] = (byte)(header.Length >> 8);
+        frame[1] = (byte)header.Length;
+        header.CopyTo(frame, 2);
+        var decoder = new JsonHeaderDecoder();
+        TryDecodePrefix(decoder, frame, 2 + header.Length + 1).Should().BeFalse();
+
+        bool anyDecoded = false;
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int arrived = 2 + header.Length + 2; arrived < frame.Length; arrived++)
+        {
+            anyDecoded |= TryDecodePrefix(decoder, frame, arrived);
+        }
+
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        anyDecoded.Should().BeFalse();
+        TryDecodePrefix(decoder, frame, frame.Length).Should().BeTrue();
+
+        allocated.Should().Be(0, "998 calls with the content incomplete reuse the parsed header");
+
+        static bool TryDecodePrefix(JsonHeaderDecoder decoder, byte[] frame, int length)
+        {
+            var input = new ReadOnlySequence<byte>(frame, 0, length);
+            SequencePosition consumed = input.Start;
+            SequencePosition examined = input.Start;
+            return decoder.TryDecode(input, ref consumed, ref examined, out _);
+        }
+    }
+
+    [Fact]
     public void Constructor_NullOptions_Throws()
     {
         Action act = () => _ = new JsonHeaderDecoder(null!);
