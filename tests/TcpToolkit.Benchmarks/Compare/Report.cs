@@ -10,7 +10,7 @@ internal static class Report
 
     public static string Markdown(
         List<Summary> summaries,
-        Dictionary<PeerServer, double> idle,
+        Dictionary<PeerServer, IdleResult> idle,
         MachineInfo machine,
         HarnessSettings settings,
         PeerServer[] servers,
@@ -47,11 +47,12 @@ internal static class Report
             var kestrelIdle = idle.FirstOrDefault(i => i.Key.Name == Baseline).Value;
             md.Append(c, $"## {settings.IdleConnections:N0} idle connections").AppendLine().AppendLine();
             md.AppendLine("Server memory per connection: the server's RSS after accepting the idle connections minus its RSS before, divided by their number (user-space memory; the kernel's socket buffers are not in RSS).").AppendLine();
-            md.AppendLine("| Server | KiB per connection | vs Kestrel |");
-            md.AppendLine("|---|---:|---:|");
+            md.AppendLine("| Server | KiB per connection | vs Kestrel | accepted within 60 s |");
+            md.AppendLine("|---|---:|---:|---:|");
             foreach (var server in servers.Where(idle.ContainsKey))
             {
-                md.Append(c, $"| {server.Name} | {idle[server] / 1024:N2} | {Ratio(idle[server], kestrelIdle)} |").AppendLine();
+                var result = idle[server];
+                md.Append(c, $"| {server.Name} | {result.BytesPerConnection / 1024:N2} | {Ratio(result.BytesPerConnection, kestrelIdle?.BytesPerConnection)} | {result.Accepted:N0} |").AppendLine();
             }
 
             md.AppendLine();
@@ -67,7 +68,7 @@ internal static class Report
         return md.ToString();
     }
 
-    private static void AppendTargets(StringBuilder md, List<Summary> summaries, Dictionary<PeerServer, double> idle)
+    private static void AppendTargets(StringBuilder md, List<Summary> summaries, Dictionary<PeerServer, IdleResult> idle)
     {
         var c = CultureInfo.InvariantCulture;
         RunResult? Get(string scenario, string server) => summaries.FirstOrDefault(s => s.Scenario.Name == scenario && s.Server.Name == server)?.Median;
@@ -99,7 +100,7 @@ internal static class Report
 
         if (idle.FirstOrDefault(i => i.Key.Name == "TcpToolkit") is { Key: not null } tk)
         {
-            md.Append(c, $"| Idle connections ≤ 2 KiB each | {tk.Value / 1024:N2} KiB | {Met(tk.Value <= 2048)} |").AppendLine();
+            md.Append(c, $"| Idle connections ≤ 2 KiB each | {tk.Value.BytesPerConnection / 1024:N2} KiB | {Met(tk.Value.BytesPerConnection <= 2048)} |").AppendLine();
         }
 
         if (Get("small messages", "TcpToolkit")?.AllocatedBytesPerFrame is { } perFrame)
