@@ -24,19 +24,19 @@ internal static class Report
         md.Append(c, $"- Each server pinned to core 0 (`taskset -c 0`), the load generator `tcptk bench` pinned to core 1 (`taskset -c 1`). Pinned to one core, .NET sees one processor and uses the workstation GC even where Server GC is configured.").AppendLine();
         md.Append(c, $"- {settings.Runs} runs per cell, medians shown; each run {settings.Duration:0.#} s measured after {settings.WarmUp:0.#} s warm-up, a fresh server process per run, same generator settings for every server.").AppendLine();
         md.Append(c, $"- The machine is shared with other builds and tests: load average {machine.LoadBefore} before, {machine.LoadAfter} after ({machine.Elapsed.TotalMinutes:0.0} min). Treat differences under ~15% as noise.").AppendLine();
-        md.AppendLine("- msg/s = echoed messages per second; MB/s = echoed payload bytes (10^6) per second, one direction; latency = round trip from the write to the last byte of the echo, per message, from a log-linear histogram (<0.8% error). CPU = share of one core over the measured window (1.00 = the whole core).").AppendLine();
+        md.AppendLine("- msg/s = echoed messages per second; MB/s = echoed payload bytes (10^6) per second, one direction; latency = round trip from the write to the last byte of the echo, per message, from a log-linear histogram (<0.8% error). CPU = share of one core over the measured window (1.00 = the whole core), user + kernel time from /proc; it includes the runtime's spin-waiting, so msg per server CPU-second is only a rough efficiency figure.").AppendLine();
 
         foreach (var scenario in scenarios)
         {
             var rows = servers.Select(s => summaries.FirstOrDefault(x => x.Scenario == scenario && x.Server == s)).Where(x => x is not null).Select(x => x!).ToList();
             var kestrel = rows.FirstOrDefault(r => r.Server.Name == Baseline)?.Median;
             md.Append(c, $"## {Capitalize(scenario.Name)} ({scenario.Describe()})").AppendLine().AppendLine();
-            md.AppendLine("| Server | msg/s | MB/s | p50 µs | p99 µs | p99.9 µs | server CPU | generator CPU | msg/s vs Kestrel | p99 vs Kestrel |");
-            md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+            md.AppendLine("| Server | msg/s | MB/s | p50 µs | p99 µs | p99.9 µs | server CPU | generator CPU | msg per server CPU-second | msg/s vs Kestrel | p99 vs Kestrel |");
+            md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
             foreach (var row in rows)
             {
                 var m = row.Median;
-                md.Append(c, $"| {row.Server.Name} | {m.MessagesPerSecond:N0} | {m.MegabytesPerSecond:N1} | {m.P50:N1} | {m.P99:N1} | {m.P999:N1} | {m.ServerCpu:0.00} | {m.GeneratorCpu:0.00} | {Ratio(m.MessagesPerSecond, kestrel?.MessagesPerSecond)} | {Ratio(m.P99, kestrel?.P99)} |").AppendLine();
+                md.Append(c, $"| {row.Server.Name} | {m.MessagesPerSecond:N0} | {m.MegabytesPerSecond:N1} | {m.P50:N1} | {m.P99:N1} | {m.P999:N1} | {m.ServerCpu:0.00} | {m.GeneratorCpu:0.00} | {m.MessagesPerSecond / Math.Max(m.ServerCpu, 0.01):N0} | {Ratio(m.MessagesPerSecond, kestrel?.MessagesPerSecond)} | {Ratio(m.P99, kestrel?.P99)} |").AppendLine();
             }
 
             md.AppendLine();
