@@ -47,7 +47,7 @@ internal static class CompareHarness
 
         var root = FindRoot();
         var servers = PeerServer.All(root);
-        var cli = Path.Combine(root, "src/TcpToolkit.Cli/bin/Release/net10.0/TcpToolkit.Cli.dll");
+        var cli = Path.Combine(root, "src/TcpToolkit.Cli/bin/Release/net10.0/tcptk.dll");
         if (build)
         {
             foreach (var project in servers.Select(s => s.ProjectPath).Append(Path.Combine(root, "src/TcpToolkit.Cli")))
