@@ -59,6 +59,7 @@ internal static class Report
         }
 
         AppendTargets(md, summaries, idle);
+        md.AppendLine("How the generator was checked, where the time goes and why targets are missed: [benchmarks-analysis.md](benchmarks-analysis.md).").AppendLine();
         md.AppendLine("## Reproduce").AppendLine();
         md.AppendLine("```sh");
         md.AppendLine("dotnet run -c Release --project tests/TcpToolkit.Benchmarks -- compare            # about 12 minutes");
