@@ -11,15 +11,43 @@ namespace TcpToolkit.Cli;
 /// </summary>
 internal static class StdioBridge
 {
-    public static async Task RunAsync(TcpConnection connection, Codec codec, Stream stdin, Stream stdout, CancellationToken cancellationToken)
+    /// <summary>Bridges a plain connection: stdin's EOF completes the connection's output (FIN).</summary>
+    public static Task RunAsync(TcpConnection connection, Codec codec, Stream stdin, Stream stdout, CancellationToken cancellationToken)
+        => RunAsync(connection.Input, connection.Output, () => connection.Output.CompleteAsync(), codec, stdin, stdout, cancellationToken);
+
+    /// <summary>
+    /// Bridges a TLS connection: stdin's EOF sends TLS close_notify, then FIN; the peer's close_notify or FIN ends the bridge.
+    /// </summary>
+    public static async Task RunAsync(TcpConnection connection, System.Net.Security.SslStream ssl, Codec codec, Stream stdin, Stream stdout, CancellationToken cancellationToken)
+    {
+        var input = PipeReader.Create(ssl, new StreamPipeReaderOptions(leaveOpen: true));
+        var output = PipeWriter.Create(ssl, new StreamPipeWriterOptions(leaveOpen: true));
+        await RunAsync(
+            input,
+            output,
+            async () =>
+            {
+                await output.CompleteAsync();
+                await ssl.ShutdownAsync();
+                await connection.Output.CompleteAsync();
+            },
+            codec,
+            stdin,
+            stdout,
+            cancellationToken);
+        await input.CompleteAsync();
+    }
+
+    private static async Task RunAsync(
+        PipeReader input, PipeWriter output, Func<ValueTask> finishSending, Codec codec, Stream stdin, Stream stdout, CancellationToken cancellationToken)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var sending = SendStdinAsync(connection.Output, codec, stdin, linked.Token);
+        var sending = SendStdinAsync(output, finishSending, codec, stdin, linked.Token);
         try
         {
             await (codec == Codec.Raw
-                ? CopyRawAsync(connection.Input, stdout, cancellationToken)
-                : PrintFramesAsync(connection.Input, codec, stdout, cancellationToken));
+                ? CopyRawAsync(input, stdout, cancellationToken)
+                : PrintFramesAsync(input, codec, stdout, cancellationToken));
         }
         finally
         {
@@ -29,7 +57,7 @@ internal static class StdioBridge
         }
     }
 
-    private static async Task SendStdinAsync(PipeWriter output, Codec codec, Stream stdin, CancellationToken cancellationToken)
+    private static async Task SendStdinAsync(PipeWriter output, Func<ValueTask> finishSending, Codec codec, Stream stdin, CancellationToken cancellationToken)
     {
         if (codec == Codec.Raw)
         {
@@ -57,8 +85,8 @@ internal static class StdioBridge
             await lines.CompleteAsync();
         }
 
-        // stdin's EOF: FIN to the peer after every pending byte.
-        await output.CompleteAsync();
+        // stdin's EOF: FIN (after TLS close_notify) to the peer after every pending byte.
+        await finishSending();
     }
 
     private static async Task CopyRawAsync(PipeReader input, Stream stdout, CancellationToken cancellationToken)

@@ -64,9 +64,12 @@ internal static class TcptkCommand
         var host = HostOption("127.0.0.1");
         var port = PortOption(defaultPort: null);
         var framing = FramingOption(Codecs.Names);
+        var tls = new Option<bool>("--tls") { Description = "Speak TLS (SslStream over the connection)." };
+        var cert = new Option<string?>("--cert") { Description = "With --tls: the server certificate (PFX); default: a throwaway self-signed certificate for localhost." };
+        var certPassword = new Option<string?>("--cert-password") { Description = "With --cert: the PFX password." };
         var command = new Command("listen", "Accepts one connection and joins it to stdin/stdout (framed codecs: one stdin line = one frame, one frame = one stdout line).")
         {
-            host, port, framing,
+            host, port, framing, tls, cert, certPassword,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -75,6 +78,7 @@ internal static class TcptkCommand
             return await StdioCommands.ListenAsync(
                 Endpoint(result.GetValue(host)!, result.GetValue(port)),
                 Codecs.Parse(result.GetValue(framing)!),
+                result.GetValue(tls) ? new TlsSettings(result.GetValue(cert), result.GetValue(certPassword)) : null,
                 stdin,
                 stdout,
                 stderr,
@@ -89,9 +93,11 @@ internal static class TcptkCommand
         var host = HostOption("127.0.0.1");
         var port = PortOption(defaultPort: null);
         var framing = FramingOption(Codecs.Names);
+        var tls = new Option<bool>("--tls") { Description = "Speak TLS (SslStream over the connection); the server certificate is validated for --host." };
+        var insecure = new Option<bool>("--insecure") { Description = "With --tls: accept any server certificate (test servers only)." };
         var command = new Command("connect", "Connects and joins the connection to stdin/stdout (framed codecs: one stdin line = one frame, one frame = one stdout line).")
         {
-            host, port, framing,
+            host, port, framing, tls, insecure,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -101,6 +107,7 @@ internal static class TcptkCommand
                 result.GetValue(host)!,
                 result.GetValue(port),
                 Codecs.Parse(result.GetValue(framing)!),
+                result.GetValue(tls) ? new TlsSettings(Insecure: result.GetValue(insecure)) : null,
                 stdin,
                 stdout,
                 stderr,
