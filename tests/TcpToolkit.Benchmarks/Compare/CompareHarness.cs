@@ -176,7 +176,7 @@ internal static class CompareHarness
             perFrame);
     }
 
-    /// <summary>Bytes the server allocated per echoed frame between two of its <c>--stats</c> lines inside the window.</summary>
+    /// <summary>Bytes the server allocated per echoed frame over the last two <c>--stats</c> intervals inside the window.</summary>
     private static double? AllocatedPerFrame(ServerProcess server, long windowStart, long windowEnd)
     {
         var lines = server.Output
@@ -188,8 +188,11 @@ internal static class CompareHarness
             return null;
         }
 
-        var frames = lines[^1]["frames"] - lines[0]["frames"];
-        var allocated = lines[^1]["allocated"] - lines[0]["allocated"];
+        // The last two seconds of the window: in the first seconds of a process the JIT's tiering (OSR, tier-1
+        // rejits) still allocates a few hundred KB, which is start-up, not the echo path.
+        var first = lines[Math.Max(0, lines.Count - 3)];
+        var frames = lines[^1]["frames"] - first["frames"];
+        var allocated = lines[^1]["allocated"] - first["allocated"];
         return frames > 0 ? allocated / (double)frames : null;
     }
 
