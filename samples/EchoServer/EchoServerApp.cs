@@ -11,8 +11,11 @@ namespace TcpToolkit.Samples.EchoServer;
 /// </summary>
 public static class EchoServerApp
 {
+    // Frames echoed by every connection (length32/line); published once per flush, not per frame.
+    private static long s_framesEchoed;
+
     /// <summary>Usage line.</summary>
-    public const string Usage = "Usage: EchoServer [--host 127.0.0.1] [--port 65432] [--framing raw|length32|line] [--once] [--quiet]";
+    public const string Usage = "Usage: EchoServer [--host 127.0.0.1] [--port 65432] [--framing raw|length32|line] [--once] [--quiet] [--stats]";
 
     /// <summary>Runs the server until <paramref name="cancellationToken"/> fires (or after one client with --once).</summary>
     /// <param name="args">The command line.</param>
@@ -22,12 +25,13 @@ public static class EchoServerApp
     /// <returns>The exit code.</returns>
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, Action<EndPoint>? listening, CancellationToken cancellationToken)
     {
-        var parsed = SampleArgs.Parse(args, "--once", "--quiet");
+        var parsed = SampleArgs.Parse(args, "--once", "--quiet", "--stats");
         var host = parsed.Get("--host", "127.0.0.1");
         var port = parsed.GetInt("--port", 65432);
         var framing = parsed.Get("--framing", "raw");
         var once = parsed.Has("--once");
         var quiet = parsed.Has("--quiet");
+        var stats = parsed.Has("--stats");
         Func<TcpConnection, CancellationToken, Task>? echo = framing switch
         {
             "raw" => EchoRawAsync,
@@ -82,9 +86,39 @@ public static class EchoServerApp
         }
 
         listening?.Invoke(server.LocalEndPoint);
+        using var statsStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var statsLoop = stats ? PrintStatsAsync(stdout, statsStop.Token) : Task.CompletedTask;
         await firstClientDone.Task.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         await server.StopAsync(CancellationToken.None).ConfigureAwait(false);
+        await statsStop.CancelAsync().ConfigureAwait(false);
+        await statsLoop.ConfigureAwait(false);
         return 0;
+    }
+
+    /// <summary>
+    /// <c>--stats</c>: once a second, the frames echoed so far and the bytes the process has allocated so far
+    /// (<see cref="GC.GetTotalAllocatedBytes"/>, precise). The difference between two lines taken under steady load is
+    /// the allocation per echoed frame; the benchmark harness reads these lines.
+    /// </summary>
+    private static async Task PrintStatsAsync(TextWriter stdout, CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var frames = Volatile.Read(ref s_framesEchoed);
+                var allocated = GC.GetTotalAllocatedBytes(precise: true);
+                await stdout.WriteLineAsync(string.Create(
+                    System.Globalization.CultureInfo.InvariantCulture,
+                    $"stats frames={frames} allocated={allocated} gen0={GC.CollectionCount(0)}")).ConfigureAwait(false);
+                await stdout.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The server stopped; so do the stats.
+        }
     }
 
     /// <summary>
@@ -99,11 +133,14 @@ public static class EchoServerApp
     {
         var reader = new FrameReader(connection.Input);
         var writer = new FrameWriter(connection.Output);
+        long unpublished = 0;
         while (true)
         {
             var read = reader.ReadAsync(decoder, stopping);
             if (!read.IsCompleted)
             {
+                Interlocked.Add(ref s_framesEchoed, unpublished);
+                unpublished = 0;
                 await writer.FlushAsync(stopping).ConfigureAwait(false);
             }
 
@@ -114,8 +151,10 @@ public static class EchoServerApp
             }
 
             writer.Write(encoder, result.Frame);
+            unpublished++;
         }
 
+        Interlocked.Add(ref s_framesEchoed, unpublished);
         await writer.FlushAsync(stopping).ConfigureAwait(false);
     }
 

@@ -1,3 +1,11 @@
 using BenchmarkDotNet.Running;
+using TcpToolkit.Benchmarks.Compare;
+
+// "compare" runs the end-to-end comparison against the peer servers; anything else goes to BenchmarkDotNet.
+if (args.Length > 0 && args[0] == "compare")
+{
+    return await CompareHarness.RunAsync(args[1..]);
+}
 
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+return 0;

@@ -22,7 +22,9 @@ internal sealed class SocketPump
     private readonly string _connectionId;
     private readonly Pipe _input;
     private readonly Pipe _output;
-    private readonly SocketSender _sender = new();
+    // Created at the first send: an idle connection (the common case with many connections) never sends, and the
+    // sender's SocketAsyncEventArgs and segment list are about 450 bytes of it.
+    private SocketSender? _sender;
     private readonly Lock _shutdownLock = new();
 
     private Task _receiveTask = Task.CompletedTask;
@@ -198,7 +200,7 @@ internal sealed class SocketPump
                     _sendPending = true;
                     if (buffer.IsSingleSegment || SocketSender.CanGather(buffer))
                     {
-                        await _sender.SendAsync(_socket, buffer).ConfigureAwait(false);
+                        await (_sender ??= new SocketSender()).SendAsync(_socket, buffer).ConfigureAwait(false);
                     }
                     else
                     {
@@ -251,7 +253,7 @@ internal sealed class SocketPump
         }
 
         await reader.CompleteAsync(completion).ConfigureAwait(false);
-        _sender.Dispose();
+        _sender?.Dispose();
     }
 
     private void ShutdownSend()

@@ -1,0 +1,90 @@
+using System.Buffers;
+using System.Net;
+using TcpToolkit.Framing;
+
+namespace TcpToolkit.Cli;
+
+/// <summary><c>tcptk echo-server</c>: echoes bytes (raw) or decodes each frame and writes it back re-encoded.</summary>
+internal static class EchoService
+{
+    /// <summary>Serves until <paramref name="cancellationToken"/> fires.</summary>
+    /// <param name="endPoint">Where to listen (port 0 picks a free port).</param>
+    /// <param name="codec">The wire format.</param>
+    /// <param name="log">Receives the "listening on" line.</param>
+    /// <param name="listening">Called with the bound endpoint (tests use port 0).</param>
+    /// <param name="cancellationToken">Stops the server.</param>
+    public static async Task<int> RunAsync(IPEndPoint endPoint, Codec codec, TextWriter log, Action<EndPoint>? listening, CancellationToken cancellationToken)
+    {
+        var options = new TcpServerOptions { EndPoints = { endPoint } };
+        await using var server = new TcpServer(options, (connection, stopping) => EchoAsync(connection, codec, stopping));
+        try
+        {
+            await server.StartAsync(cancellationToken);
+        }
+        catch (TcpBindException ex)
+        {
+            await log.WriteLineAsync(ex.Message);
+            return 1;
+        }
+
+        await log.WriteLineAsync("tcptk echo-server: listening on " + server.LocalEndPoint + " (" + Codecs.Name(codec) + ")");
+        listening?.Invoke(server.LocalEndPoint);
+        await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await server.StopAsync(CancellationToken.None);
+        return 0;
+    }
+
+    /// <summary>Echoes one connection until the peer's EOF.</summary>
+    public static Task EchoAsync(TcpConnection connection, Codec codec, CancellationToken stopping) => codec == Codec.Raw
+        ? EchoRawAsync(connection, stopping)
+        : EchoFramesAsync(connection, codec, stopping);
+
+    private static async Task EchoFramesAsync(TcpConnection connection, Codec codec, CancellationToken stopping)
+    {
+        var decoder = Codecs.CreateDecoder(codec);
+        var encoder = Codecs.CreateEncoder(codec);
+        var reader = new FrameReader(connection.Input);
+        var writer = new FrameWriter(connection.Output);
+        while (true)
+        {
+            var read = reader.ReadAsync(decoder, stopping);
+            if (!read.IsCompleted)
+            {
+                // Flush what the buffered frames produced once, before waiting for more bytes.
+                await writer.FlushAsync(stopping);
+            }
+
+            var result = await read;
+            if (!result.HasFrame)
+            {
+                break;
+            }
+
+            writer.Write(encoder, result.Frame);
+        }
+
+        await writer.FlushAsync(stopping);
+    }
+
+    private static async Task EchoRawAsync(TcpConnection connection, CancellationToken stopping)
+    {
+        var input = connection.Input;
+        var output = connection.Output;
+        while (true)
+        {
+            var result = await input.ReadAsync(stopping);
+            var buffer = result.Buffer;
+            foreach (var segment in buffer)
+            {
+                output.Write(segment.Span);
+            }
+
+            input.AdvanceTo(buffer.End);
+            var flush = await output.FlushAsync(stopping);
+            if (result.IsCompleted || flush.IsCompleted)
+            {
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,204 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Net;
+using TcpToolkit.Cli.Bench;
+
+namespace TcpToolkit.Cli;
+
+/// <summary>The <c>tcptk</c> command line: listen, connect, echo-server and bench.</summary>
+internal static class TcptkCommand
+{
+    public static RootCommand Create(TextWriter stdout, TextWriter stderr)
+    {
+        var root = new RootCommand("tcptk: TCP listen/connect over stdin/stdout, an echo server and an end-to-end load generator, on TcpToolkit.")
+        {
+            CreateListen(stderr),
+            CreateConnect(stderr),
+            CreateEchoServer(stderr),
+            CreateBench(stdout, stderr),
+        };
+        return root;
+    }
+
+    private static Option<string> HostOption(string defaultHost) => new("--host")
+    {
+        Description = "The IP address or host name.",
+        DefaultValueFactory = _ => defaultHost,
+    };
+
+    private static Option<int> PortOption(int? defaultPort)
+    {
+        var option = new Option<int>("--port", "-p") { Description = "The TCP port (0 = any free port when listening)." };
+        if (defaultPort is { } port)
+        {
+            option.DefaultValueFactory = _ => port;
+        }
+        else
+        {
+            option.Required = true;
+        }
+
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() is < 0 or > 65535)
+            {
+                result.AddError("--port must be between 0 and 65535.");
+            }
+        });
+        return option;
+    }
+
+    private static Option<string> FramingOption(params string[] allowed)
+    {
+        var option = new Option<string>("--framing", "-f")
+        {
+            Description = "The wire format: " + string.Join('|', allowed) + " (length16/length32 = 2/4-byte big-endian length, then the payload; line = payload + LF).",
+            DefaultValueFactory = _ => "raw",
+        };
+        option.AcceptOnlyFromAmong(allowed);
+        return option;
+    }
+
+    private static Command CreateListen(TextWriter stderr)
+    {
+        var host = HostOption("127.0.0.1");
+        var port = PortOption(defaultPort: null);
+        var framing = FramingOption(Codecs.Names);
+        var tls = new Option<bool>("--tls") { Description = "Speak TLS (SslStream over the connection)." };
+        var cert = new Option<string?>("--cert") { Description = "With --tls: the server certificate (PFX); default: a throwaway self-signed certificate for localhost." };
+        var certPassword = new Option<string?>("--cert-password") { Description = "With --cert: the PFX password." };
+        var command = new Command("listen", "Accepts one connection and joins it to stdin/stdout (framed codecs: one stdin line = one frame, one frame = one stdout line).")
+        {
+            host, port, framing, tls, cert, certPassword,
+        };
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            using var stdin = Console.OpenStandardInput();
+            using var stdout = Console.OpenStandardOutput();
+            return await StdioCommands.ListenAsync(
+                Endpoint(result.GetValue(host)!, result.GetValue(port)),
+                Codecs.Parse(result.GetValue(framing)!),
+                result.GetValue(tls) ? new TlsSettings(result.GetValue(cert), result.GetValue(certPassword)) : null,
+                stdin,
+                stdout,
+                stderr,
+                listening: null,
+                cancellationToken);
+        });
+        return command;
+    }
+
+    private static Command CreateConnect(TextWriter stderr)
+    {
+        var host = HostOption("127.0.0.1");
+        var port = PortOption(defaultPort: null);
+        var framing = FramingOption(Codecs.Names);
+        var tls = new Option<bool>("--tls") { Description = "Speak TLS (SslStream over the connection); the server certificate is validated for --host." };
+        var insecure = new Option<bool>("--insecure") { Description = "With --tls: accept any server certificate (test servers only)." };
+        var command = new Command("connect", "Connects and joins the connection to stdin/stdout (framed codecs: one stdin line = one frame, one frame = one stdout line).")
+        {
+            host, port, framing, tls, insecure,
+        };
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            using var stdin = Console.OpenStandardInput();
+            using var stdout = Console.OpenStandardOutput();
+            return await StdioCommands.ConnectAsync(
+                result.GetValue(host)!,
+                result.GetValue(port),
+                Codecs.Parse(result.GetValue(framing)!),
+                result.GetValue(tls) ? new TlsSettings(Insecure: result.GetValue(insecure)) : null,
+                stdin,
+                stdout,
+                stderr,
+                cancellationToken);
+        });
+        return command;
+    }
+
+    private static Command CreateEchoServer(TextWriter stderr)
+    {
+        var host = HostOption("127.0.0.1");
+        var port = PortOption(defaultPort: 65432);
+        var framing = FramingOption(Codecs.Names);
+        var command = new Command("echo-server", "Echoes every connection until Ctrl+C: raw bytes, or each decoded frame re-encoded.")
+        {
+            host, port, framing,
+        };
+        command.SetAction((result, cancellationToken) => EchoService.RunAsync(
+            Endpoint(result.GetValue(host)!, result.GetValue(port)),
+            Codecs.Parse(result.GetValue(framing)!),
+            stderr,
+            listening: null,
+            cancellationToken));
+        return command;
+    }
+
+    private static Command CreateBench(TextWriter stdout, TextWriter stderr)
+    {
+        var host = HostOption("127.0.0.1");
+        var port = PortOption(defaultPort: 65432);
+        var framing = FramingOption(Codecs.Names);
+        var connections = Positive(new Option<int>("--connections", "-c") { Description = "Connections to open.", DefaultValueFactory = _ => 64 }, 100_000);
+        var depth = Positive(new Option<int>("--depth", "-d") { Description = "Messages in flight per connection.", DefaultValueFactory = _ => 16 }, 1_000_000);
+        var size = Positive(new Option<int>("--size", "-s") { Description = "Payload bytes per message (raw: bytes echoed per message).", DefaultValueFactory = _ => 32 }, 1_000_000);
+        var duration = new Option<double>("--duration", "-t") { Description = "Seconds measured.", DefaultValueFactory = _ => 10 };
+        var warmUp = new Option<double>("--warmup", "-w") { Description = "Seconds run before measuring.", DefaultValueFactory = _ => 2 };
+        var json = new Option<bool>("--json") { Description = "Print a one-line JSON summary instead of the report." };
+        duration.Validators.Add(r => AtLeast(r, 0.1));
+        warmUp.Validators.Add(r => AtLeast(r, 0));
+        var command = new Command("bench", "Load-tests an echo server: C connections x D messages in flight, every echoed byte checked; reports msg/s, MB/s and round-trip latency percentiles.")
+        {
+            host, port, framing, connections, depth, size, duration, warmUp, json,
+        };
+        command.Validators.Add(result =>
+        {
+            var codec = result.GetValue(framing);
+            var payload = result.GetValue(size);
+            if (codec == "length16" && payload > ushort.MaxValue)
+            {
+                result.AddError("--size must be at most 65535 with length16.");
+            }
+        });
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            var settings = new BenchSettings(
+                result.GetValue(host)!,
+                result.GetValue(port),
+                Codecs.Parse(result.GetValue(framing)!),
+                result.GetValue(connections),
+                result.GetValue(depth),
+                result.GetValue(size),
+                TimeSpan.FromSeconds(result.GetValue(duration)),
+                TimeSpan.FromSeconds(result.GetValue(warmUp)));
+            var asJson = result.GetValue(json);
+            return await BenchCommand.RunAsync(settings, asJson, stdout, stderr, progress: !asJson && !Console.IsOutputRedirected, cancellationToken);
+        });
+        return command;
+    }
+
+    private static Option<int> Positive(Option<int> option, int max)
+    {
+        option.Validators.Add(result =>
+        {
+            var value = result.GetValueOrDefault<int>();
+            if (value < 1 || value > max)
+            {
+                result.AddError(string.Create(CultureInfo.InvariantCulture, $"{option.Name} must be between 1 and {max}."));
+            }
+        });
+        return option;
+    }
+
+    private static void AtLeast(System.CommandLine.Parsing.OptionResult result, double min)
+    {
+        if (result.GetValueOrDefault<double>() < min)
+        {
+            result.AddError(string.Create(CultureInfo.InvariantCulture, $"{result.Option.Name} must be at least {min}."));
+        }
+    }
+
+    private static IPEndPoint Endpoint(string host, int port) => new(
+        IPAddress.TryParse(host, out var address) ? address : Dns.GetHostAddresses(host)[0],
+        port);
+}

@@ -1,0 +1,111 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+
+namespace TcpToolkit.Benchmarks.Compare;
+
+/// <summary>A server under test, started pinned to core 0, with its output lines kept (with arrival times).</summary>
+internal sealed class ServerProcess : IDisposable
+{
+    private readonly Process _process;
+
+    private ServerProcess(Process process, int port)
+    {
+        _process = process;
+        Port = port;
+    }
+
+    public int Port { get; }
+
+    public int Pid => _process.Id;
+
+    /// <summary>Gets the lines the server printed, each with the <see cref="Stopwatch"/> timestamp it arrived at.</summary>
+    public ConcurrentQueue<(long Timestamp, string Line)> Output { get; } = new();
+
+    public static async Task<ServerProcess> StartAsync(PeerServer server, string framing, bool stats)
+    {
+        var port = FreePort();
+        var start = new ProcessStartInfo("taskset")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in (string[])["-c", "0", "dotnet", server.AssemblyPath, "--port", port.ToString(CultureInfo.InvariantCulture), "--framing", framing, .. server.ExtraArgs])
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        if (stats)
+        {
+            start.ArgumentList.Add("--stats");
+        }
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start " + server.Name);
+        var result = new ServerProcess(process, port);
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                result.Output.Enqueue((Stopwatch.GetTimestamp(), e.Data));
+            }
+        };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                result.Output.Enqueue((Stopwatch.GetTimestamp(), "stderr: " + e.Data));
+            }
+        };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        await result.WaitUntilListeningAsync(server.Name);
+        return result;
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit();
+        }
+
+        _process.Dispose();
+    }
+
+    private static int FreePort()
+    {
+        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)probe.LocalEndPoint!).Port;
+    }
+
+    private async Task WaitUntilListeningAsync(string name)
+    {
+        // A harness, not a test: polling the port is the one signal every server (including the peers) gives.
+        var deadline = Stopwatch.GetTimestamp() + (15 * Stopwatch.Frequency);
+        while (Stopwatch.GetTimestamp() < deadline)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException(name + " exited: " + string.Join('\n', Output.Select(o => o.Line)));
+            }
+
+            using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            try
+            {
+                await probe.ConnectAsync(new IPEndPoint(IPAddress.Loopback, Port));
+                return;
+            }
+            catch (SocketException)
+            {
+                await Task.Delay(50);
+            }
+        }
+
+        throw new TimeoutException(name + " did not listen on port " + Port + " within 15 s.");
+    }
+}
