@@ -35,9 +35,27 @@ internal static class ProcessFigures
         return GC.GetTotalMemory(forceFullCollection: true);
     }
 
+    /// <summary>Where the figures of the last run are collected; .ci/run prints this file after the tests.</summary>
+    public static string FiguresFile => Path.Combine(AppContext.BaseDirectory, "hostile-figures.txt");
+
     public static void Report(string line)
     {
-        // Shown live in the test output (xunit.runner.json: showLiveOutput) so CI logs carry the figures.
+        // In the test's output (shown live by the xunit runner, and by `dotnet test --output detailed`), and in a
+        // file that CI prints after the run, since `dotnet test` hides the output of passing tests.
         TestContext.Current.TestOutputHelper?.WriteLine(line);
+        lock (FiguresLock)
+        {
+            if (!s_figuresStarted)
+            {
+                // One file per test run: the first figure of this process replaces the last run's.
+                File.WriteAllText(FiguresFile, string.Empty);
+                s_figuresStarted = true;
+            }
+
+            File.AppendAllText(FiguresFile, $"{DateTime.UtcNow:O} {TestContext.Current.Test?.TestDisplayName}: {line}{Environment.NewLine}");
+        }
     }
+
+    private static readonly Lock FiguresLock = new();
+    private static bool s_figuresStarted;
 }
