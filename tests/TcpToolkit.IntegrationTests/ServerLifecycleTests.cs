@@ -179,6 +179,31 @@ public sealed class ServerLifecycleTests
     }
 
     [Fact]
+    public async Task AcceptLoopDies_LogsCriticalAndStopAsyncFaultsInsteadOfHanging()
+    {
+        var ct = TestServers.Timeout();
+        using var loggerFactory = new LoggerFactory();
+        var collector = new FakeLogCollector();
+        loggerFactory.AddProvider(new FakeLoggerProvider(collector));
+        var server = await TestServers.StartAsync(TestServers.EchoAsync, options => options.LoggerFactory = loggerFactory);
+        var died = WaitForEventAsync(collector, eventId: 4, ct);
+
+        // Fault injection without a production seam: close the listening socket under the accept loop, which is
+        // not a transient accept error and not a stop.
+        var listeners = (List<Socket>)typeof(TcpServer)
+            .GetField("_listeners", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!
+            .GetValue(server)!;
+        listeners[0].Dispose();
+        await died;
+
+        var stop = () => server.StopAsync(ct);
+
+        (await stop.Should().ThrowAsync<IOException>().WaitAsync(ct)).Which.InnerException.Should().NotBeNull();
+        collector.GetSnapshot().Should().Contain(r => r.Id.Id == 4 && r.Level == LogLevel.Critical);
+        await server.DisposeAsync();
+    }
+
+    [Fact]
     public async Task DisposeAsync_CalledTwice_IsIdempotent()
     {
         var server = await TestServers.StartAsync(TestServers.EchoAsync);
@@ -200,6 +225,18 @@ public sealed class ServerLifecycleTests
         ((Action)(() => options.ShutdownTimeout = TimeSpan.Zero)).Should().Throw<ArgumentOutOfRangeException>();
         options.MaxReadBufferSize = null;
         options.MaxReadBufferSize.Should().BeNull("null means unlimited");
+    }
+
+    private static async Task WaitForEventAsync(FakeLogCollector collector, int eventId, CancellationToken ct)
+    {
+        // The collector streams records as they are written: a signal, not a poll.
+        await foreach (var record in collector.GetLogsAsync(ct))
+        {
+            if (record.Id.Id == eventId)
+            {
+                return;
+            }
+        }
     }
 
     internal static async Task<byte[]> ReadExactlyAsync(TcpConnection connection, int count, CancellationToken ct)
