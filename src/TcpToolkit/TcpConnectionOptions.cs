@@ -28,7 +28,8 @@ public abstract class TcpConnectionOptions
     /// <summary>
     /// Gets or sets how many received bytes a connection buffers before it stops reading from the socket until the
     /// application catches up (it resumes at half): TCP backpressure to the peer. Defaults to 1 MiB, as Kestrel.
-    /// <see langword="null"/> is unlimited, which lets a fast sender grow memory without bound.
+    /// <see langword="null"/> is unlimited, which lets a fast sender grow memory without bound. The pooled blocks
+    /// behind the buffered bytes are at least half full, so the memory held is at most about twice this size.
     /// </summary>
     public long? MaxReadBufferSize
     {

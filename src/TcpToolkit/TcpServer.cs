@@ -82,6 +82,9 @@ public sealed class TcpServer : IAsyncDisposable
         ? _localEndPoints[0]
         : throw new InvalidOperationException("The server has not been started.");
 
+    /// <summary>Gets the bytes of pooled buffer blocks the server's connections hold now (for tests and diagnostics).</summary>
+    internal long BufferBytesInUse => _memoryPool.BytesInUse;
+
     /// <summary>Gets the number of open connections (a connection's slot is free once its <see cref="TcpConnection.ConnectionClosed"/> fires).</summary>
     public int ConnectionCount => Volatile.Read(ref _connectionCount);
 

@@ -28,6 +28,7 @@ internal sealed class PinnedBlockMemoryPool : MemoryPool<byte>
     private readonly int _blockSize;
     private readonly ITimer _evictionTimer;
     private int _freeCount;
+    private long _allocatedCount;
     private int _lowWatermark;
     private int _disposed;
 
@@ -47,6 +48,9 @@ internal sealed class PinnedBlockMemoryPool : MemoryPool<byte>
     /// <summary>Gets how many free blocks the pool holds (for tests and diagnostics).</summary>
     public int FreeBlockCount => Volatile.Read(ref _freeCount);
 
+    /// <summary>Gets how many bytes of blocks are rented out now: what the connections' pipes hold (for tests).</summary>
+    public long BytesInUse => (Interlocked.Read(ref _allocatedCount) - Volatile.Read(ref _freeCount)) * _blockSize;
+
     public override IMemoryOwner<byte> Rent(int minBufferSize = -1)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan(minBufferSize, _blockSize);
@@ -63,6 +67,7 @@ internal sealed class PinnedBlockMemoryPool : MemoryPool<byte>
         }
 
         Volatile.Write(ref _lowWatermark, 0);
+        Interlocked.Increment(ref _allocatedCount);
 
         return new Block(this, GC.AllocateUninitializedArray<byte>(_blockSize, pinned: true));
     }
@@ -95,6 +100,7 @@ internal sealed class PinnedBlockMemoryPool : MemoryPool<byte>
         for (var i = 0; i < idle && _blocks.TryDequeue(out _); i++)
         {
             Interlocked.Decrement(ref _freeCount);
+            Interlocked.Decrement(ref _allocatedCount);
         }
 
         Volatile.Write(ref _lowWatermark, Volatile.Read(ref _freeCount));

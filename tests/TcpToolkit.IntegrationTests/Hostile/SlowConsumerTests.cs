@@ -70,11 +70,18 @@ public sealed class SlowConsumerTests
         var writeTimeout = TimeSpan.FromSeconds(30);
         var handlerStalled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var closed = new TaskCompletionSource<(CloseReason Reason, long Memory)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        long buffersAtStall = 0;
+        long buffersAtClose = 0;
+        TcpServer? serverRef = null;
         var memoryBefore = ProcessFigures.SettledManagedMemory();
         await using var server = await TestServers.StartAsync(
             async (connection, stopping) =>
             {
-                connection.ConnectionClosed.Register(() => closed.TrySetResult((connection.CloseReason, ProcessFigures.SettledManagedMemory())));
+                connection.ConnectionClosed.Register(() =>
+                {
+                    buffersAtClose = serverRef!.BufferBytesInUse;
+                    closed.TrySetResult((connection.CloseReason, ProcessFigures.SettledManagedMemory()));
+                });
                 while (true)
                 {
                     var result = await connection.Input.ReadAsync(stopping);
@@ -100,6 +107,7 @@ public sealed class SlowConsumerTests
                 options.MaxWriteBufferSize = MaxWrite;
                 options.WriteTimeout = writeTimeout;
             });
+        serverRef = server;
 
         using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
         await socket.ConnectAsync(server.LocalEndPoint, ct);
@@ -124,6 +132,7 @@ public sealed class SlowConsumerTests
 
         await handlerStalled.Task.WaitAsync(ct);
         var memoryAtStall = ProcessFigures.SettledManagedMemory();
+        buffersAtStall = server.BufferBytesInUse;
         for (var waited = TimeSpan.Zero; waited <= writeTimeout + TimeSpan.FromSeconds(2); waited += TimeSpan.FromSeconds(1))
         {
             time.Fake.Advance(TimeSpan.FromSeconds(1));
@@ -132,17 +141,20 @@ public sealed class SlowConsumerTests
         var (reason, memoryAtClose) = await closed.Task.WaitAsync(ct);
         await sender.WaitAsync(ct);
 
-        // What the limits allow: the read and write buffers, each rounded up to whole 32 KiB pool blocks, plus one
-        // block in flight each way; everything else the offer sits in is the kernel's, not the server's.
+        // What the limits allow: each pipe pauses its writer once it holds its limit, plus at most one more receive
+        // or write of a block; its bytes sit in 32 KiB pool blocks that are at least half full (a receive asks for 16 KiB
+        // of room), so the blocks behind a pipe are at most twice its bytes. Everything else the offer sits in is the
+        // kernel's socket buffers, not the server's memory.
         const long Block = 32 * 1024;
-        const long Bound = MaxRead + MaxWrite + (4 * Block);
+        const long Bound = (2 * (MaxRead + Block)) + (2 * (MaxWrite + Block));
         var peak = Math.Max(memoryAtStall, memoryAtClose) - memoryBefore;
         ProcessFigures.Report(
             $"slow-consumer: offered {Offered} B, the peer got {sent} B into the connection before it stalled; " +
-            $"server managed memory growth {memoryAtStall - memoryBefore} B at the stall, {memoryAtClose - memoryBefore} B at close; " +
-            $"bound from the limits {Bound} B; closed with {reason}");
+            $"server buffers held {buffersAtStall} B at the stall, {buffersAtClose} B at close; managed memory growth {memoryAtStall - memoryBefore} B at the stall, " +
+            $"{memoryAtClose - memoryBefore} B at close; bound from the limits {Bound} B; closed with {reason}");
         reason.Should().Be(CloseReason.WriteTimeout);
         sent.Should().BeLessThan(Offered, "the server's backpressure must stop the sender");
-        peak.Should().BeLessThan(Bound + (1024 * 1024), "memory is bounded by the limits (with 1 MiB of slack for the runtime)");
+        Math.Max(buffersAtStall, buffersAtClose).Should().BeLessThanOrEqualTo(Bound, "the connection's pipes hold at most what the limits allow");
+        peak.Should().BeLessThan(Bound + (4 * 1024 * 1024), "process memory is bounded by the limits too (with slack for the runtime's own allocations)");
     }
 }
