@@ -22,6 +22,7 @@ internal sealed class SocketSender : SocketAsyncEventArgs, IValueTaskSource<int>
         _source.RunContinuationsAsynchronously = false;
     }
 
+    /// <summary>Sends all of <paramref name="buffer"/>; a multi-segment buffer must pass <see cref="CanGather"/>.</summary>
     public ValueTask<int> SendAsync(Socket socket, in ReadOnlySequence<byte> buffer)
     {
         if (buffer.IsSingleSegment)
@@ -35,11 +36,8 @@ internal sealed class SocketSender : SocketAsyncEventArgs, IValueTaskSource<int>
         }
         else
         {
-            if (!TrySetBufferList(buffer))
-            {
-                // Segments not backed by arrays cannot be gathered; the send loop sends them one at a time.
-                throw new InvalidOperationException("Gathered sends need array-backed segments.");
-            }
+            // The caller checked CanGather: every segment is array-backed.
+            SetBufferList(buffer);
         }
 
         _source.Reset();
@@ -85,15 +83,9 @@ internal sealed class SocketSender : SocketAsyncEventArgs, IValueTaskSource<int>
         }
     }
 
-    private bool TrySetBufferList(in ReadOnlySequence<byte> buffer)
+    private void SetBufferList(in ReadOnlySequence<byte> buffer)
     {
-        if (!CanGather(buffer))
-        {
-            return false;
-        }
-
         SetBuffer(null, 0, 0);
-
         _segments.Clear();
         foreach (var segment in buffer)
         {
@@ -103,6 +95,5 @@ internal sealed class SocketSender : SocketAsyncEventArgs, IValueTaskSource<int>
 
         // Assigning the same list instance again makes the socket re-read it.
         BufferList = _segments;
-        return true;
     }
 }
