@@ -57,14 +57,6 @@ public sealed class MarkerCodecOptions
     public FrameRecoveryPolicy RecoveryPolicy
     {
         get => _recoveryPolicy;
-        init
-        {
-            if (!Enum.IsDefined(value))
-            {
-                throw new ArgumentOutOfRangeException(nameof(value), value, "Unknown recovery policy.");
-            }
-
-            _recoveryPolicy = value;
-        }
+        init => _recoveryPolicy = OptionGuards.Defined(value, nameof(value));
     }
 }

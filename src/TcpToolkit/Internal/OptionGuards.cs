@@ -42,4 +42,7 @@ internal static class OptionGuards
 
         return value;
     }
+
+    public static TcpToolkit.Framing.FrameRecoveryPolicy Defined(TcpToolkit.Framing.FrameRecoveryPolicy value, string paramName)
+        => Enum.IsDefined(value) ? value : throw new ArgumentOutOfRangeException(paramName, value, "Unknown recovery policy.");
 }
