@@ -36,7 +36,8 @@ public sealed class TcpClient : IAsyncDisposable
             _options.MaxWriteBufferSize,
             _options.CloseTimeout,
             _options.LoggerFactory.CreateLogger("TcpToolkit.TcpConnection"),
-            _options.TimeProvider);
+            _options.TimeProvider,
+            useDotNetSocketEngine: _options.UseDotNetSocketEngine);
         _onConnectionClosed = connection => _connections.TryRemove(connection, out _);
     }
 
@@ -84,8 +85,8 @@ public sealed class TcpClient : IAsyncDisposable
                 var socket = CreateSocket(endPoint);
                 try
                 {
-                    await socket.ConnectAsync(endPoint, linked.Token).ConfigureAwait(false);
-                    return new ConnectResult(Adopt(socket), SocketError.Success);
+                    var io = await SocketIO.ConnectAsync(socket, endPoint, _settings.UseDotNetSocketEngine, linked.Token).ConfigureAwait(false);
+                    return new ConnectResult(Adopt(socket, io), SocketError.Success);
                 }
                 catch (SocketException ex)
                 {
@@ -192,9 +193,9 @@ public sealed class TcpClient : IAsyncDisposable
     // The OS takes whole seconds; round up so a sub-second setting never becomes 0 (which Linux rejects).
     private static int WholeSeconds(TimeSpan value) => (int)Math.Min(int.MaxValue, Math.Ceiling(value.TotalSeconds));
 
-    private TcpConnection Adopt(Socket socket)
+    private TcpConnection Adopt(Socket socket, SocketIO io)
     {
-        var connection = new TcpConnection(socket, _settings, _onConnectionClosed);
+        var connection = new TcpConnection(socket, _settings, _onConnectionClosed, io);
         _connections[connection] = 0;
         if (connection.ConnectionClosed.IsCancellationRequested)
         {

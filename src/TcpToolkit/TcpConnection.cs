@@ -29,14 +29,14 @@ public sealed partial class TcpConnection : IAsyncDisposable
     private int _closeReason;
     private int _closedSignalled;
 
-    internal TcpConnection(Socket socket, ConnectionSettings settings, Action<TcpConnection>? onClosed = null)
+    internal TcpConnection(Socket socket, ConnectionSettings settings, Action<TcpConnection>? onClosed = null, SocketIO? io = null)
     {
         _settings = settings;
         _onClosed = onClosed;
         Id = "tcp-" + Interlocked.Increment(ref s_lastId).ToString("x", System.Globalization.CultureInfo.InvariantCulture);
         LocalEndPoint = socket.LocalEndPoint;
         RemoteEndPoint = socket.RemoteEndPoint;
-        _pump = new SocketPump(socket, settings, Id);
+        _pump = new SocketPump(socket, settings, Id, io);
         _input = new ConnectionInput(_pump.Input);
         Transport = new DuplexPipe(_input, _pump.Output);
         _acceptedTimestamp = settings.TimeProvider.GetTimestamp();

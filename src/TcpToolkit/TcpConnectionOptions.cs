@@ -22,6 +22,13 @@ public abstract class TcpConnectionOptions
     {
     }
 
+    /// <summary>
+    /// Gets or sets whether connections use .NET's socket engine where TcpToolkit's epoll engine would run (Linux).
+    /// Internal: tests run the transport suite on both engines; applications switch process-wide with the
+    /// <c>TcpToolkit.UseDotNetSocketEngine</c> AppContext switch.
+    /// </summary>
+    internal bool UseDotNetSocketEngine { get; set; }
+
     /// <summary>Gets or sets whether Nagle's algorithm is disabled on TCP sockets. Defaults to <see langword="true"/>.</summary>
     public bool NoDelay { get; set; } = true;
 

@@ -69,7 +69,8 @@ public sealed class TcpServer : IAsyncDisposable
             options.CloseTimeout,
             options.LoggerFactory.CreateLogger("TcpToolkit.TcpConnection"),
             options.TimeProvider,
-            new ConnectionTimeouts(options.IdleTimeout, options.FirstByteTimeout, options.MinReceiveDataRate, options.WriteTimeout));
+            new ConnectionTimeouts(options.IdleTimeout, options.FirstByteTimeout, options.MinReceiveDataRate, options.WriteTimeout),
+            options.UseDotNetSocketEngine);
         _onConnectionClosed = _ => Interlocked.Decrement(ref _connectionCount);
     }
 

@@ -14,8 +14,10 @@ internal sealed class ConnectionSettings
         TimeSpan closeTimeout,
         ILogger logger,
         TimeProvider timeProvider,
-        ConnectionTimeouts? timeouts = null)
+        ConnectionTimeouts? timeouts = null,
+        bool useDotNetSocketEngine = false)
     {
+        UseDotNetSocketEngine = useDotNetSocketEngine;
         Timeouts = timeouts;
         MemoryPool = memoryPool;
         CloseTimeout = closeTimeout;
@@ -46,6 +48,9 @@ internal sealed class ConnectionSettings
     }
 
     public MemoryPool<byte> MemoryPool { get; }
+
+    /// <summary>Gets whether connections use .NET's socket engine even where TcpToolkit's epoll engine runs (tests).</summary>
+    public bool UseDotNetSocketEngine { get; }
 
     public PipeOptions InputOptions { get; }
 

@@ -8,13 +8,12 @@ namespace TcpToolkit.Internal;
 /// in the spirit of Kestrel's SocketConnection. It only moves bytes; it knows nothing about framing.
 /// </summary>
 /// <remarks>
-/// Receive: wait for data with a zero-byte receive (an idle connection holds no buffer), rent from the pool,
+/// Receive: wait for data without a buffer (an idle connection holds none), rent from the pool,
 /// receive, advance, flush; a paused flush (the application is <c>MaxReadBufferSize</c> behind) stops receiving,
 /// which is TCP backpressure to the peer. Send: read the output pipe, send every buffered segment in one gathered
 /// send, advance. Peer FIN completes the input; completion of the output sends FIN after the pending bytes.
 /// Socket errors are mapped once, here (<see cref="SocketErrors"/>).
 /// </remarks>
-[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "The send loop disposes its SocketSender when it ends.")]
 internal sealed class SocketPump
 {
     private readonly Socket _socket;
@@ -22,9 +21,7 @@ internal sealed class SocketPump
     private readonly string _connectionId;
     private readonly Pipe _input;
     private readonly Pipe _output;
-    // Created at the first send: an idle connection (the common case with many connections) never sends, and the
-    // sender's SocketAsyncEventArgs and segment list are about 450 bytes of it.
-    private SocketSender? _sender;
+    private readonly SocketIO _io;
     private readonly Lock _shutdownLock = new();
 
     private Task _receiveTask = Task.CompletedTask;
@@ -41,13 +38,14 @@ internal sealed class SocketPump
     private volatile bool _sendPending;
     private volatile bool _receivePaused;
 
-    public SocketPump(Socket socket, ConnectionSettings settings, string connectionId)
+    public SocketPump(Socket socket, ConnectionSettings settings, string connectionId, SocketIO? io = null)
     {
         _socket = socket;
         _settings = settings;
         _connectionId = connectionId;
         _input = new Pipe(settings.InputOptions);
         _output = new Pipe(settings.OutputOptions);
+        _io = io ?? SocketIO.Create(socket, settings.UseDotNetSocketEngine);
     }
 
     /// <summary>The application reads what the peer sent from here.</summary>
@@ -114,12 +112,12 @@ internal sealed class SocketPump
             {
                 if (waitForData)
                 {
-                    // A zero-byte receive completes when data arrives without holding a buffer meanwhile.
-                    await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
+                    // An empty receive completes when data arrives without holding a buffer meanwhile.
+                    await _io.ReceiveAsync(Memory<byte>.Empty).ConfigureAwait(false);
                 }
 
                 var memory = writer.GetMemory(_settings.MinimumReceiveSize);
-                var received = await _socket.ReceiveAsync(memory, SocketFlags.None).ConfigureAwait(false);
+                var received = await _io.ReceiveAsync(memory).ConfigureAwait(false);
                 if (received == 0)
                 {
                     ReceivedFin = true;
@@ -198,18 +196,7 @@ internal sealed class SocketPump
                 if (!buffer.IsEmpty)
                 {
                     _sendPending = true;
-                    if (buffer.IsSingleSegment || SocketSender.CanGather(buffer))
-                    {
-                        await (_sender ??= new SocketSender()).SendAsync(_socket, buffer).ConfigureAwait(false);
-                    }
-                    else
-                    {
-                        foreach (var segment in buffer)
-                        {
-                            await _socket.SendAsync(segment, SocketFlags.None).ConfigureAwait(false);
-                        }
-                    }
-
+                    await _io.SendAsync(buffer).ConfigureAwait(false);
                     _sendPending = false;
                     Volatile.Write(ref _sendsCompleted, _sendsCompleted + 1);
                 }
@@ -253,7 +240,6 @@ internal sealed class SocketPump
         }
 
         await reader.CompleteAsync(completion).ConfigureAwait(false);
-        _sender?.Dispose();
     }
 
     private void ShutdownSend()
@@ -302,7 +288,11 @@ internal sealed class SocketPump
                 }
             }
 
+            _io.Close();
             _socket.Dispose();
         }
+
+        // Outside the lock: a loop waiting for the engine resumes here and ends with the abort.
+        _io.WakeWaiters();
     }
 }
