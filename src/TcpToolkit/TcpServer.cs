@@ -52,7 +52,10 @@ public sealed class TcpServer : IAsyncDisposable
     /// <param name="options">The settings; read at construction.</param>
     /// <param name="handler">
     /// Runs once per connection. Its token fires when the server stops; the connection is closed gracefully when it
-    /// returns and aborted if it throws (the exception is logged; other connections are not affected).
+    /// returns and aborted if it throws (the exception is logged; other connections are not affected). Code after an
+    /// <c>await</c> on the connection's input runs on the I/O thread that received the bytes (on Linux, one of
+    /// TcpToolkit's epoll loops, which serve many connections each): do not block there; move blocking or long
+    /// CPU-bound work off it with <see cref="Task.Run(Func{Task})"/>.
     /// </param>
     public TcpServer(TcpServerOptions options, Func<TcpConnection, CancellationToken, Task> handler)
     {
