@@ -39,7 +39,7 @@ internal sealed unsafe class EpollLoop
         var thread = new Thread(Run)
         {
             IsBackground = true,
-            Name = ".NET TcpToolkit epoll " + index.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            Name = "TcpToolkit epoll " + index.ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
         thread.UnsafeStart();
     }

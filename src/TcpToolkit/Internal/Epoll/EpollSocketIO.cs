@@ -84,9 +84,11 @@ internal sealed class EpollSocketIO : SocketIO
 
     /// <summary>Called by the loop for each event on this socket.</summary>
     /// <remarks>
-    /// The peer's FIN (RDHUP) or an error (ERR) makes its direction ready for good: with edge triggering, data and
+    /// The peer's FIN (RDHUP) or an error (ERR) makes the read side ready for good: with edge triggering, data and
     /// FIN can arrive in one edge, and after the receive that takes the data (a short read) no edge is left to
-    /// announce the FIN. HUP alone is not sticky: a socket that is not connected yet reports it.
+    /// announce the FIN. HUP alone does not wake the reader: a socket that is not connected yet reports it (a
+    /// client registers before connecting), and a connected socket that hangs up always reports RDHUP or ERR too.
+    /// Waking the reader for nothing would make it rent a block and then wait with it.
     /// </remarks>
     public void OnEvents(uint events)
     {
@@ -94,7 +96,7 @@ internal sealed class EpollSocketIO : SocketIO
         {
             _read.Close();
         }
-        else if ((events & (LinuxInterop.EpollIn | LinuxInterop.EpollHup)) != 0)
+        else if ((events & LinuxInterop.EpollIn) != 0)
         {
             _read.Signal();
         }
