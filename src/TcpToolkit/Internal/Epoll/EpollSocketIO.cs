@@ -216,25 +216,12 @@ internal sealed class EpollSocketIO : SocketIO
             _handle.DangerousAddRef(ref added);
             fixed (byte* pointer = span)
             {
-                while (true)
+                nint received;
+                while ((received = LinuxInterop.Recv(Fd, pointer, (nuint)span.Length, 0)) < 0 && RetryAfterFailure())
                 {
-                    var received = LinuxInterop.Recv(Fd, pointer, (nuint)span.Length, 0);
-                    if (received >= 0)
-                    {
-                        return (int)received;
-                    }
-
-                    var errno = Marshal.GetLastPInvokeError();
-                    if (errno == LinuxInterop.EAgain)
-                    {
-                        return -1;
-                    }
-
-                    if (errno != LinuxInterop.EIntr)
-                    {
-                        throw new SocketException((int)LinuxInterop.ToSocketError(errno));
-                    }
                 }
+
+                return (int)received;
             }
         }
         finally
@@ -289,25 +276,12 @@ internal sealed class EpollSocketIO : SocketIO
             message.IOVectors = vectors;
             message.IOVectorCount = (nuint)count;
             _handle.DangerousAddRef(ref added);
-            while (true)
+            nint sent;
+            while ((sent = LinuxInterop.SendMsg(Fd, &message, LinuxInterop.MsgNoSignal)) < 0 && RetryAfterFailure())
             {
-                var sent = LinuxInterop.SendMsg(Fd, &message, LinuxInterop.MsgNoSignal);
-                if (sent >= 0)
-                {
-                    return sent;
-                }
-
-                var errno = Marshal.GetLastPInvokeError();
-                if (errno == LinuxInterop.EAgain)
-                {
-                    return -1;
-                }
-
-                if (errno != LinuxInterop.EIntr)
-                {
-                    throw new SocketException((int)LinuxInterop.ToSocketError(errno));
-                }
             }
+
+            return sent;
         }
         finally
         {
@@ -321,6 +295,21 @@ internal sealed class EpollSocketIO : SocketIO
                 pins[i].Dispose();
             }
         }
+    }
+
+    /// <summary>
+    /// After a system call returned -1: <see langword="true"/> to retry it (EINTR), <see langword="false"/> when it
+    /// would block (EAGAIN: the caller returns -1 and waits); any other error is thrown as a <see cref="SocketException"/>.
+    /// </summary>
+    private static bool RetryAfterFailure()
+    {
+        var errno = Marshal.GetLastPInvokeError();
+        return errno switch
+        {
+            LinuxInterop.EIntr => true,
+            LinuxInterop.EAgain => false,
+            _ => throw new SocketException((int)LinuxInterop.ToSocketError(errno)),
+        };
     }
 
     private void ThrowIfClosed()
