@@ -133,9 +133,20 @@ public sealed class SlowConsumerTests
         await handlerStalled.Task.WaitAsync(ct);
         var memoryAtStall = ProcessFigures.SettledManagedMemory();
         buffersAtStall = server.BufferBytesInUse;
-        for (var waited = TimeSpan.Zero; waited <= writeTimeout + TimeSpan.FromSeconds(2); waited += TimeSpan.FromSeconds(1))
+        // Let heartbeat time pass until the write timeout closes the connection. While the peer's receive window is
+        // still opening, the server's sends make progress and each one restarts the stall, so the fake clock advances
+        // a second at a time and each step waits (briefly, in real time) for the close before the next.
+        while (!closed.Task.IsCompleted)
         {
             time.Fake.Advance(TimeSpan.FromSeconds(1));
+            try
+            {
+                await closed.Task.WaitAsync(TimeSpan.FromMilliseconds(20), ct);
+            }
+            catch (TimeoutException)
+            {
+                // Not yet: the next second.
+            }
         }
 
         var (reason, memoryAtClose) = await closed.Task.WaitAsync(ct);
