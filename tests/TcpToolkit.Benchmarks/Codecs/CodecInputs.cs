@@ -1,4 +1,5 @@
 using System.Buffers;
+using TcpToolkit.Testing;
 using TcpToolkit.Framing;
 
 namespace TcpToolkit.Benchmarks.Codecs;
@@ -39,30 +40,12 @@ internal static class CodecInputs
         }
 
         var chunk = Math.Clamp((data.Length + 3) / 4, 1, 4096);
-        Segment? first = null;
-        Segment? last = null;
+        var chunks = new List<ReadOnlyMemory<byte>>();
         for (var offset = 0; offset < data.Length; offset += chunk)
         {
-            var memory = data.AsMemory(offset, Math.Min(chunk, data.Length - offset));
-            last = last is null ? first = new Segment(memory, 0) : last.Append(memory);
+            chunks.Add(data.AsMemory(offset, Math.Min(chunk, data.Length - offset)));
         }
 
-        return new ReadOnlySequence<byte>(first!, 0, last!, last!.Memory.Length);
-    }
-
-    private sealed class Segment : ReadOnlySequenceSegment<byte>
-    {
-        public Segment(ReadOnlyMemory<byte> memory, long runningIndex)
-        {
-            Memory = memory;
-            RunningIndex = runningIndex;
-        }
-
-        public Segment Append(ReadOnlyMemory<byte> memory)
-        {
-            var next = new Segment(memory, RunningIndex + Memory.Length);
-            Next = next;
-            return next;
-        }
+        return SequenceBuilder.FromChunks(chunks);
     }
 }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using TcpToolkit.Testing;
 
 namespace TcpToolkit.Fuzz;
 
@@ -16,8 +17,7 @@ internal static class SegmentedSequence
     /// <param name="end">The end of the view (exclusive).</param>
     public static ReadOnlySequence<byte> Create(byte[] bytes, ReadOnlySpan<int> bounds, int start, int end)
     {
-        Segment? first = null;
-        Segment? last = null;
+        var chunks = new List<ReadOnlyMemory<byte>>(bounds.Length);
         for (int i = 0; i + 1 < bounds.Length; i++)
         {
             int chunkStart = bounds[i];
@@ -25,40 +25,12 @@ internal static class SegmentedSequence
             int from = Math.Max(chunkStart, start);
             int to = Math.Min(chunkEnd, end);
             bool inside = chunkStart >= start && chunkEnd <= end;
-            if (to < from || (to == from && !inside))
+            if (to > from || (to == from && inside))
             {
-                continue;
-            }
-
-            var memory = new ReadOnlyMemory<byte>(bytes, from, to - from);
-            if (last is null)
-            {
-                first = last = new Segment(memory, 0);
-            }
-            else
-            {
-                last = last.Append(memory);
+                chunks.Add(new ReadOnlyMemory<byte>(bytes, from, to - from));
             }
         }
 
-        return first is null || last is null
-            ? ReadOnlySequence<byte>.Empty
-            : new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length);
-    }
-
-    private sealed class Segment : ReadOnlySequenceSegment<byte>
-    {
-        public Segment(ReadOnlyMemory<byte> memory, long runningIndex)
-        {
-            Memory = memory;
-            RunningIndex = runningIndex;
-        }
-
-        public Segment Append(ReadOnlyMemory<byte> memory)
-        {
-            var next = new Segment(memory, RunningIndex + Memory.Length);
-            Next = next;
-            return next;
-        }
+        return SequenceBuilder.FromChunks(chunks);
     }
 }

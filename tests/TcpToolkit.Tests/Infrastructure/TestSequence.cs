@@ -1,4 +1,5 @@
 using System.Buffers;
+using TcpToolkit.Testing;
 
 namespace TcpToolkit.Tests.Infrastructure;
 
@@ -6,21 +7,7 @@ namespace TcpToolkit.Tests.Infrastructure;
 internal static class TestSequence
 {
     public static ReadOnlySequence<byte> FromChunks(IReadOnlyList<byte[]> chunks)
-    {
-        if (chunks.Count == 0)
-        {
-            return ReadOnlySequence<byte>.Empty;
-        }
-
-        var first = new Segment(chunks[0], 0);
-        var last = first;
-        for (var i = 1; i < chunks.Count; i++)
-        {
-            last = last.Append(chunks[i]);
-        }
-
-        return new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length);
-    }
+        => SequenceBuilder.FromChunks(chunks.Select(c => (ReadOnlyMemory<byte>)c));
 
     /// <summary>Cuts <paramref name="data"/> at the given ascending offsets.</summary>
     public static byte[][] Split(byte[] data, params int[] offsets)
@@ -46,22 +33,6 @@ internal static class TestSequence
         for (var i = 1; i < data.Length; i++)
         {
             yield return Split(data, i);
-        }
-    }
-
-    private sealed class Segment : ReadOnlySequenceSegment<byte>
-    {
-        public Segment(ReadOnlyMemory<byte> memory, long runningIndex)
-        {
-            Memory = memory;
-            RunningIndex = runningIndex;
-        }
-
-        public Segment Append(ReadOnlyMemory<byte> memory)
-        {
-            var next = new Segment(memory, RunningIndex + Memory.Length);
-            Next = next;
-            return next;
         }
     }
 }
