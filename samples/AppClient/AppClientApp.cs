@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using TcpToolkit.Protocol;
+using TcpToolkit.Transport;
 
 namespace TcpToolkit.Samples.AppClient;
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using TcpToolkit.Protocol;
+using TcpToolkit.Transport;
 
 namespace TcpToolkit.Samples.AppServer;
 

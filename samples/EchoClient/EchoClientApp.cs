@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using TcpClient = TcpToolkit.Transport.TcpClient;
 
 namespace TcpToolkit.Samples.EchoClient;
 

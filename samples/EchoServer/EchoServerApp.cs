@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net;
 using TcpToolkit.Framing;
+using TcpToolkit.Transport;
 
 namespace TcpToolkit.Samples.EchoServer;
 

@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.Logging;
 using TcpToolkit.Messaging;
+using TcpToolkit.Transport;
 
 namespace TcpToolkit.Samples.KeyValueServer;
 

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Text;
+using TcpToolkit.Messaging;
 
 namespace TcpToolkit.Samples.KeyValueServer;
 

@@ -1,3 +1,5 @@
+using TcpToolkit.Transport;
+
 namespace TcpToolkit.Samples.MultiConnClient;
 
 /// <summary>

@@ -1,5 +1,7 @@
 using System.Buffers;
 using System.Net;
+using TcpToolkit.Connections;
+using TcpToolkit.Transport;
 
 namespace TcpToolkit.Samples.MultiConnServer;
 

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
+using TcpToolkit.Framing;
 using TcpToolkit.Protocol;
 
 namespace TcpToolkit.Samples;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using TcpToolkit.Transport;
 
 namespace TcpToolkit.Samples;
 

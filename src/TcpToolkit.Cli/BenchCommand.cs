@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using TcpToolkit.Transport;
 using TcpToolkit.Cli.Bench;
 
 namespace TcpToolkit.Cli;

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using TcpToolkit.Framing;
+using TcpToolkit.Transport;
 
 namespace TcpToolkit.Cli;
 

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Security.Authentication;
+using TcpToolkit.Transport;
 
 namespace TcpToolkit.Cli;
 

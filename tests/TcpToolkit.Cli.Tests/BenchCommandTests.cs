@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using TcpToolkit.Transport;
 using TcpToolkit.Cli.Bench;
 
 namespace TcpToolkit.Cli.Tests;

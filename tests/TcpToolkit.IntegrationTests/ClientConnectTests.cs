@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using TcpToolkit.Transport;
+using TcpClient = TcpToolkit.Transport.TcpClient;
 
 namespace TcpToolkit.IntegrationTests;
 

@@ -1,5 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
+using TcpToolkit.Transport;
+using TcpClient = TcpToolkit.Transport.TcpClient;
 
 namespace TcpToolkit.IntegrationTests;
 

@@ -1,4 +1,7 @@
 using System.Net.Sockets;
+using TcpToolkit.Connections;
+using TcpToolkit.Transport;
+using TcpClient = TcpToolkit.Transport.TcpClient;
 using static TcpToolkit.IntegrationTests.ServerLifecycleTests;
 
 namespace TcpToolkit.IntegrationTests;

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using TcpClient = TcpToolkit.Transport.TcpClient;
 
 namespace TcpToolkit.IntegrationTests;
 

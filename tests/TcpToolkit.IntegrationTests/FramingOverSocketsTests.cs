@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Net;
 using TcpToolkit.Framing;
+using TcpToolkit.Transport;
 using TcpToolkit.Samples.EchoServer;
 
 namespace TcpToolkit.IntegrationTests;

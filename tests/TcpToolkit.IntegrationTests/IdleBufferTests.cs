@@ -1,4 +1,6 @@
-using TcpToolkit.Internal;
+using TcpToolkit.Transport;
+using TcpToolkit.Transport.Internal;
+
 
 namespace TcpToolkit.IntegrationTests;
 

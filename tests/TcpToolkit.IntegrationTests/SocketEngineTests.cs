@@ -1,6 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
-using TcpToolkit.Internal.Epoll;
+using TcpToolkit.Connections;
+using TcpToolkit.Transport;
+using TcpClient = TcpToolkit.Transport.TcpClient;
+using TcpToolkit.Transport.Internal.Epoll;
 
 namespace TcpToolkit.IntegrationTests;
 

@@ -1,5 +1,7 @@
 using System.Buffers;
 using Microsoft.Extensions.Time.Testing;
+using TcpToolkit.Connections;
+using TcpToolkit.Transport;
 using static TcpToolkit.IntegrationTests.ServerLifecycleTests;
 
 namespace TcpToolkit.IntegrationTests;

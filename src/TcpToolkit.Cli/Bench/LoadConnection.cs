@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
+using TcpToolkit.Transport;
 
 namespace TcpToolkit.Cli.Bench;
 

@@ -1,5 +1,5 @@
 using System.Collections.ObjectModel;
-using TcpToolkit.Internal;
+using TcpToolkit.Framing.Internal;
 
 namespace TcpToolkit.Framing;
 
@@ -72,6 +72,6 @@ public sealed class DelimiterCodecOptions
     public FrameRecoveryPolicy RecoveryPolicy
     {
         get => _recoveryPolicy;
-        init => _recoveryPolicy = OptionGuards.Defined(value, nameof(value));
+        init => _recoveryPolicy = FramingDefaults.Defined(value, nameof(value));
     }
 }

@@ -1,5 +1,5 @@
 using System.Buffers;
-using TcpToolkit.Internal;
+using TcpToolkit.Framing.Internal;
 
 namespace TcpToolkit.Framing;
 

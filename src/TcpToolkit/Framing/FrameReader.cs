@@ -3,7 +3,7 @@ using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using TcpToolkit.Internal;
+using TcpToolkit.Framing.Internal;
 
 namespace TcpToolkit.Framing;
 

@@ -1,4 +1,5 @@
-using TcpToolkit.Internal;
+using TcpToolkit.Framing.Internal;
+
 
 namespace TcpToolkit.Framing;
 

@@ -1,4 +1,6 @@
-using TcpToolkit.Internal;
+using TcpToolkit.Framing.Internal;
+
+
 
 namespace TcpToolkit.Framing;
 
@@ -57,6 +59,6 @@ public sealed class MarkerCodecOptions
     public FrameRecoveryPolicy RecoveryPolicy
     {
         get => _recoveryPolicy;
-        init => _recoveryPolicy = OptionGuards.Defined(value, nameof(value));
+        init => _recoveryPolicy = FramingDefaults.Defined(value, nameof(value));
     }
 }

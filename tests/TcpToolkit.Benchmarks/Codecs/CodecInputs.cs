@@ -1,6 +1,6 @@
 using System.Buffers;
-using TcpToolkit.Testing;
 using TcpToolkit.Framing;
+using TcpToolkit.Testing;
 
 namespace TcpToolkit.Benchmarks.Codecs;
 

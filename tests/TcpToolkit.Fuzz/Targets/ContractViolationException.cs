@@ -1,3 +1,5 @@
+using TcpToolkit.Framing;
+
 namespace TcpToolkit.Fuzz;
 
 /// <summary>

@@ -1,5 +1,7 @@
 using System.Net.Sockets;
 using Microsoft.Extensions.Time.Testing;
+using TcpToolkit.Transport;
+using TcpClient = TcpToolkit.Transport.TcpClient;
 
 namespace TcpToolkit.IntegrationTests.Hostile;
 

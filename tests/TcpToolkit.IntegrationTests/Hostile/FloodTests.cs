@@ -2,7 +2,10 @@ using System.Buffers.Binary;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
+using TcpToolkit.Connections;
 using TcpToolkit.Framing;
+using TcpToolkit.Transport;
+using TcpClient = TcpToolkit.Transport.TcpClient;
 
 namespace TcpToolkit.IntegrationTests.Hostile;
 

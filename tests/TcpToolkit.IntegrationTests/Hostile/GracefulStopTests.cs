@@ -1,7 +1,9 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
+using TcpToolkit.Connections;
 using TcpToolkit.Framing;
+using TcpToolkit.Transport;
 
 namespace TcpToolkit.IntegrationTests.Hostile;
 

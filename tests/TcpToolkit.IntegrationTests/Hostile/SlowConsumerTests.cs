@@ -1,5 +1,7 @@
 using System.Buffers;
 using System.Net.Sockets;
+using TcpToolkit.Connections;
+using TcpToolkit.Transport;
 
 namespace TcpToolkit.IntegrationTests.Hostile;
 
@@ -156,7 +158,7 @@ public sealed class SlowConsumerTests
         // or write of a block; its bytes sit in pool blocks that are at least half full (a receive asks for half a block
         // of room), so the blocks behind a pipe are at most twice its bytes. Everything else the offer sits in is the
         // kernel's socket buffers, not the server's memory.
-        const long Block = TcpToolkit.Internal.PinnedBlockMemoryPool.DefaultBlockSize;
+        const long Block = TcpToolkit.Transport.Internal.PinnedBlockMemoryPool.DefaultBlockSize;
         const long Bound = (2 * (MaxRead + Block)) + (2 * (MaxWrite + Block));
         var peak = Math.Max(memoryAtStall, memoryAtClose) - memoryBefore;
         ProcessFigures.Report(

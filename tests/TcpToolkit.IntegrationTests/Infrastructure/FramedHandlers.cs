@@ -1,5 +1,6 @@
 using System.Buffers;
 using TcpToolkit.Framing;
+using TcpToolkit.Transport;
 
 namespace TcpToolkit.IntegrationTests;
 

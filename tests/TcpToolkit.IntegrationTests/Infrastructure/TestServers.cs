@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net;
+using TcpToolkit.Transport;
 
 namespace TcpToolkit.IntegrationTests;
 

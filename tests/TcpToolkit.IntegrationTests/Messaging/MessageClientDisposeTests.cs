@@ -1,6 +1,7 @@
 using System.Buffers;
 using Microsoft.Extensions.Time.Testing;
 using TcpToolkit.Messaging;
+using TcpToolkit.Transport;
 
 namespace TcpToolkit.IntegrationTests.Messaging;
 

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Time.Testing;
 using TcpToolkit.Messaging;
+using TcpToolkit.Transport;
 using Socket = System.Net.Sockets.Socket;
 
 namespace TcpToolkit.IntegrationTests.Messaging;

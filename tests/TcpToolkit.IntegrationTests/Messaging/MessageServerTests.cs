@@ -1,3 +1,6 @@
+using TcpToolkit.Connections;
+using TcpToolkit.Transport;
+
 namespace TcpToolkit.IntegrationTests.Messaging;
 
 /// <summary>The server side of the envelope protocol against raw peers: pings, protocol errors, shutdown of handlers.</summary>

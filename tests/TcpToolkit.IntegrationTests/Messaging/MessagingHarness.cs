@@ -1,6 +1,7 @@
 using System.Net;
 using System.Threading.Channels;
 using TcpToolkit.Messaging;
+using TcpToolkit.Transport;
 
 namespace TcpToolkit.IntegrationTests.Messaging;
 

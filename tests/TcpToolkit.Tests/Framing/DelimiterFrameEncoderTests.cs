@@ -1,6 +1,6 @@
-using TcpToolkit.Tests.Infrastructure;
 using System.Buffers;
 using TcpToolkit.Framing;
+using TcpToolkit.Tests.Infrastructure;
 using TcpToolkit.Tests.Framing.Infrastructure;
 using static TcpToolkit.Tests.Framing.Infrastructure.DecodeHarness;
 

@@ -1,3 +1,5 @@
+using TcpToolkit.Framing;
+
 namespace TcpToolkit.Tests.Framing;
 
 public sealed class FramingExceptionTests

@@ -1,5 +1,6 @@
-using TcpToolkit.Tests.Infrastructure;
 using TcpToolkit.Framing;
+using TcpToolkit.Tests.Infrastructure;
+
 
 namespace TcpToolkit.Tests.Framing;
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using TcpToolkit.Framing;
 using TcpToolkit.Fuzz;
 
 namespace TcpToolkit.Tests.Fuzzing;

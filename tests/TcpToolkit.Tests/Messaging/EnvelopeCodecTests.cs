@@ -1,4 +1,5 @@
 using System.Buffers;
+using TcpToolkit.Framing;
 using TcpToolkit.Messaging;
 using TcpToolkit.Tests.Framing.Infrastructure;
 using TcpToolkit.Tests.Infrastructure;

@@ -1,4 +1,5 @@
-using TcpToolkit.Internal;
+using TcpToolkit.Messaging.Internal;
+
 
 namespace TcpToolkit.Tests.Messaging;
 

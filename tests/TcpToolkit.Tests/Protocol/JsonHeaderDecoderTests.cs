@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using TcpToolkit.Framing;
 using TcpToolkit.Protocol;
 
 namespace TcpToolkit.Tests.Protocol;

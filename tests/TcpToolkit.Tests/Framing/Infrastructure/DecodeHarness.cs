@@ -1,8 +1,8 @@
-using TcpToolkit.Tests.Infrastructure;
 using System.Buffers;
 using System.IO.Pipelines;
 using Microsoft.Extensions.Logging;
 using TcpToolkit.Framing;
+using TcpToolkit.Tests.Infrastructure;
 
 namespace TcpToolkit.Tests.Framing.Infrastructure;
 

@@ -1,8 +1,0 @@
-namespace TcpToolkit.Internal;
-
-/// <summary>Defaults shared by every codec's options.</summary>
-internal static class FramingDefaults
-{
-    /// <summary>1 MiB: large enough for typical messages, small enough that a hostile peer cannot make a connection buffer much.</summary>
-    public const int MaxFrameLength = 1_048_576;
-}

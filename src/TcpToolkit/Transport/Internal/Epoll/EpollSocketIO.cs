@@ -1,0 +1,327 @@
+using System.Buffers;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace TcpToolkit.Transport.Internal.Epoll;
+
+/// <summary>
+/// A connected socket on an <see cref="EpollLoop"/>: non-blocking <c>recv</c> and gathered <c>sendmsg</c> straight
+/// from the calling thread, and a wait on the loop only when the kernel says the call would block. A call that can
+/// complete at once (the common case under load) costs one system call and no allocation.
+/// </summary>
+/// <remarks>
+/// Every call holds a reference on the socket's <see cref="SafeHandle"/>, so a concurrent dispose cannot close the
+/// descriptor under it (and the number cannot be reused by another socket mid-call); a call after dispose throws
+/// <see cref="ObjectDisposedException"/>, which the pump maps to an abort.
+/// </remarks>
+internal sealed class EpollSocketIO : SocketIO
+{
+    private const int MaxGather = 16;
+
+    private readonly SafeSocketHandle _handle;
+    private readonly EpollLoop _loop;
+    private readonly Readiness _read = new();
+    private readonly Readiness _write = new();
+    private readonly nint _registration;
+    private int _closed;
+
+    public EpollSocketIO(Socket socket)
+    {
+        socket.Blocking = false;
+        _handle = socket.SafeHandle;
+        _loop = EpollLoop.Next();
+        _registration = _loop.Register(Fd, this);
+    }
+
+    /// <summary>Connects without blocking: <c>connect</c> returns EINPROGRESS, the loop reports when it is done.</summary>
+    public static async ValueTask<EpollSocketIO> ConnectAsync(Socket socket, EndPoint endPoint, CancellationToken cancellationToken)
+    {
+        var io = new EpollSocketIO(socket);
+        try
+        {
+            io._write.Observe();
+            try
+            {
+                socket.Connect(endPoint);
+                return io;
+            }
+            catch (SocketException ex) when (ex.SocketErrorCode == SocketError.WouldBlock)
+            {
+                // In progress.
+            }
+
+            using (cancellationToken.UnsafeRegister(static state => ((Readiness)state!).Signal(), io._write))
+            {
+                // Poll also tells the Socket it is connected (Connected, RemoteEndPoint).
+                while (!socket.Poll(0, SelectMode.SelectWrite))
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    await io._write.WaitAsync().ConfigureAwait(false);
+                    io._write.Observe();
+                }
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            var error = (SocketError)(int)socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Error)!;
+            if (error != SocketError.Success)
+            {
+                throw new SocketException((int)error);
+            }
+
+            return io;
+        }
+        catch
+        {
+            io.Close();
+            io.WakeWaiters();
+            throw;
+        }
+    }
+
+    private int Fd => (int)_handle.DangerousGetHandle();
+
+    /// <summary>Called by the loop for each event on this socket.</summary>
+    /// <remarks>
+    /// The peer's FIN (RDHUP) or an error (ERR) makes the read side ready for good: with edge triggering, data and
+    /// FIN can arrive in one edge, and after the receive that takes the data (a short read) no edge is left to
+    /// announce the FIN. HUP alone does not wake the reader: a socket that is not connected yet reports it (a
+    /// client registers before connecting), and a connected socket that hangs up always reports RDHUP or ERR too.
+    /// Waking the reader for nothing would make it rent a block and then wait with it.
+    /// </remarks>
+    public void OnEvents(uint events)
+    {
+        if ((events & (LinuxInterop.EpollRdHup | LinuxInterop.EpollErr)) != 0)
+        {
+            _read.Close();
+        }
+        else if ((events & LinuxInterop.EpollIn) != 0)
+        {
+            _read.Signal();
+        }
+
+        if ((events & LinuxInterop.EpollErr) != 0)
+        {
+            _write.Close();
+        }
+        else if ((events & (LinuxInterop.EpollOut | LinuxInterop.EpollHup)) != 0)
+        {
+            _write.Signal();
+        }
+    }
+
+    public override ValueTask<int> ReceiveAsync(Memory<byte> memory)
+    {
+        if (memory.IsEmpty)
+        {
+            return _read.WaitAsync();
+        }
+
+        _read.Observe();
+        var received = TryReceive(memory.Span);
+        return received >= 0 ? new ValueTask<int>(received) : ReceiveWhenReadableAsync(memory);
+    }
+
+    public override ValueTask SendAsync(ReadOnlySequence<byte> buffer)
+    {
+        _write.Observe();
+        var sent = TrySend(buffer, out var attempted);
+        if (sent == buffer.Length)
+        {
+            return default;
+        }
+
+        return SendRestAsync(buffer.Slice(Math.Max(sent, 0)), waitFirst: sent < attempted);
+    }
+
+    public override void Close()
+    {
+        if (Interlocked.Exchange(ref _closed, 1) != 0)
+        {
+            return;
+        }
+
+        // Not yet the waiters: their continuations would run here, under the caller's lock (see WakeWaiters).
+
+        var added = false;
+        try
+        {
+            _handle.DangerousAddRef(ref added);
+            _loop.Unregister(Fd, _registration);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Already closed: the kernel dropped the registration with the descriptor; the handle leaks nothing
+            // but this object, which the loop no longer names.
+            _loop.Unregister(-1, _registration);
+        }
+        finally
+        {
+            if (added)
+            {
+                _handle.DangerousRelease();
+            }
+        }
+    }
+
+    public override void WakeWaiters()
+    {
+        _read.Close();
+        _write.Close();
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<int> ReceiveWhenReadableAsync(Memory<byte> memory)
+    {
+        while (true)
+        {
+            await _read.WaitAsync().ConfigureAwait(false);
+            _read.Observe();
+            var received = TryReceive(memory.Span);
+            if (received >= 0)
+            {
+                return received;
+            }
+        }
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask SendRestAsync(ReadOnlySequence<byte> rest, bool waitFirst)
+    {
+        while (!rest.IsEmpty)
+        {
+            if (waitFirst)
+            {
+                await _write.WaitAsync().ConfigureAwait(false);
+            }
+
+            _write.Observe();
+            var sent = TrySend(rest, out var attempted);
+            rest = rest.Slice(Math.Max(sent, 0));
+
+            // A partial send of everything offered means the socket buffer is full: wait for room. A full send of
+            // the first MaxGather segments only means there are more segments: go on at once.
+            waitFirst = sent < attempted;
+        }
+    }
+
+    /// <summary>One <c>recv</c>: the byte count (0 at FIN), or -1 when it would block.</summary>
+    private unsafe int TryReceive(Span<byte> span)
+    {
+        ThrowIfClosed();
+        var added = false;
+        try
+        {
+            _handle.DangerousAddRef(ref added);
+            fixed (byte* pointer = span)
+            {
+                nint received;
+                while ((received = LinuxInterop.Recv(Fd, pointer, (nuint)span.Length, 0)) < 0 && RetryAfterFailure())
+                {
+                }
+
+                return (int)received;
+            }
+        }
+        finally
+        {
+            if (added)
+            {
+                _handle.DangerousRelease();
+            }
+        }
+    }
+
+    /// <summary>
+    /// One gathered <c>sendmsg</c> of up to <see cref="MaxGather"/> segments: the bytes sent, or -1 when it would
+    /// block; <paramref name="attempted"/> is how many bytes were offered.
+    /// </summary>
+    private unsafe long TrySend(in ReadOnlySequence<byte> buffer, out long attempted)
+    {
+        var vectors = stackalloc LinuxInterop.IOVector[MaxGather];
+        var pins = default(PinBuffer);
+        var count = 0;
+        attempted = 0;
+        var added = false;
+        try
+        {
+            foreach (var segment in buffer)
+            {
+                if (segment.IsEmpty)
+                {
+                    continue;
+                }
+
+                if (count == MaxGather)
+                {
+                    break;
+                }
+
+                // Pool blocks are pre-pinned: Pin() takes no GCHandle for them.
+                pins[count] = segment.Pin();
+                vectors[count].Base = (byte*)pins[count].Pointer;
+                vectors[count].Length = (nuint)segment.Length;
+                attempted += segment.Length;
+                count++;
+            }
+
+            if (count == 0)
+            {
+                return 0;
+            }
+
+            ThrowIfClosed();
+            var message = default(LinuxInterop.MessageHeader);
+            message.IOVectors = vectors;
+            message.IOVectorCount = (nuint)count;
+            _handle.DangerousAddRef(ref added);
+            nint sent;
+            while ((sent = LinuxInterop.SendMsg(Fd, &message, LinuxInterop.MsgNoSignal)) < 0 && RetryAfterFailure())
+            {
+            }
+
+            return sent;
+        }
+        finally
+        {
+            if (added)
+            {
+                _handle.DangerousRelease();
+            }
+
+            for (var i = 0; i < count; i++)
+            {
+                pins[i].Dispose();
+            }
+        }
+    }
+
+    /// <summary>
+    /// After a system call returned -1: <see langword="true"/> to retry it (EINTR), <see langword="false"/> when it
+    /// would block (EAGAIN: the caller returns -1 and waits); any other error is thrown as a <see cref="SocketException"/>.
+    /// </summary>
+    private static bool RetryAfterFailure()
+    {
+        var errno = Marshal.GetLastPInvokeError();
+        return errno switch
+        {
+            LinuxInterop.EIntr => true,
+            LinuxInterop.EAgain => false,
+            _ => throw new SocketException((int)LinuxInterop.ToSocketError(errno)),
+        };
+    }
+
+    private void ThrowIfClosed()
+    {
+        // The socket may still be open for a moment after Close (the pump disposes it next): fail as aborted rather
+        // than call into a descriptor the engine no longer watches.
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _closed) != 0, this);
+    }
+
+    [InlineArray(MaxGather)]
+    private struct PinBuffer
+    {
+        private MemoryHandle _element;
+    }
+}

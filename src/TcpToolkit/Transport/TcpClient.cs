@@ -1,0 +1,208 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using TcpToolkit.Connections;
+using TcpToolkit.Transport.Internal;
+using Socket = System.Net.Sockets.Socket;
+
+namespace TcpToolkit.Transport;
+
+/// <summary>
+/// Opens TCP connections (the guide's <c>connect</c> and <c>connect_ex</c>). Disposing the client aborts the
+/// connections it opened that are still open.
+/// </summary>
+/// <example>
+/// <code>
+/// await using var client = new TcpClient();
+/// await using var connection = await client.ConnectAsync("127.0.0.1", 65432);
+/// await connection.SendAsync("Hello, world"u8.ToArray());
+/// </code>
+/// </example>
+public sealed class TcpClient : IAsyncDisposable
+{
+    private readonly TcpClientOptions _options;
+    private readonly ConnectionSettings _settings;
+    private readonly ConcurrentDictionary<TcpConnection, byte> _connections = new();
+    private readonly Action<TcpConnection> _onConnectionClosed;
+    private int _disposed;
+
+    /// <summary>Creates a client.</summary>
+    /// <param name="options">The settings, or <see langword="null"/> for the defaults.</param>
+    public TcpClient(TcpClientOptions? options = null)
+    {
+        _options = options ?? new TcpClientOptions();
+        _settings = new ConnectionSettings(
+            PinnedBlockMemoryPool.SharedClientPool,
+            _options.MaxReadBufferSize,
+            _options.MaxWriteBufferSize,
+            _options.CloseTimeout,
+            _options.LoggerFactory.CreateLogger("TcpToolkit.TcpConnection"),
+            _options.TimeProvider,
+            useDotNetSocketEngine: _options.UseDotNetSocketEngine);
+        _onConnectionClosed = connection => _connections.TryRemove(connection, out _);
+    }
+
+    /// <summary>Connects to <paramref name="remoteEndPoint"/> (IPv4, IPv6, a <see cref="DnsEndPoint"/> or a Unix domain socket).</summary>
+    /// <param name="remoteEndPoint">Where to connect.</param>
+    /// <param name="cancellationToken">Cancels the attempt (an <see cref="OperationCanceledException"/>, not a connect error).</param>
+    /// <returns>The open connection; the caller owns it.</returns>
+    /// <exception cref="TcpConnectException">The attempt failed or timed out; it names the endpoint and the <see cref="SocketError"/>.</exception>
+    public async Task<TcpConnection> ConnectAsync(EndPoint remoteEndPoint, CancellationToken cancellationToken = default)
+    {
+        var result = await TryConnectAsync(remoteEndPoint, cancellationToken).ConfigureAwait(false);
+        return result.Connection ?? throw new TcpConnectException(remoteEndPoint, result.SocketError);
+    }
+
+    /// <summary>Connects to <paramref name="host"/>:<paramref name="port"/>; a DNS name is resolved and each address tried in turn.</summary>
+    /// <param name="host">An IP address or a DNS name.</param>
+    /// <param name="port">The TCP port.</param>
+    /// <param name="cancellationToken">Cancels the attempt.</param>
+    /// <returns>The open connection; the caller owns it.</returns>
+    /// <exception cref="TcpConnectException">The attempt failed or timed out.</exception>
+    public Task<TcpConnection> ConnectAsync(string host, int port, CancellationToken cancellationToken = default)
+        => ConnectAsync(ToEndPoint(host, port), cancellationToken);
+
+    /// <summary>
+    /// Tries to connect without throwing for network errors (the guide's <c>connect_ex</c>): the result carries the
+    /// connection or the <see cref="SocketError"/>.
+    /// </summary>
+    /// <param name="remoteEndPoint">Where to connect.</param>
+    /// <param name="cancellationToken">Cancels the attempt (this still throws <see cref="OperationCanceledException"/>).</param>
+    /// <returns>The connection, or why there is none.</returns>
+    public async Task<ConnectResult> TryConnectAsync(EndPoint remoteEndPoint, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(remoteEndPoint);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        cancellationToken.ThrowIfCancellationRequested();
+
+        using var timeout = new CancellationTokenSource(_options.ConnectTimeout, _options.TimeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
+        try
+        {
+            var addresses = await ResolveAsync(remoteEndPoint, linked.Token).ConfigureAwait(false);
+            var lastError = SocketError.HostNotFound;
+            foreach (var endPoint in addresses)
+            {
+                var socket = CreateSocket(endPoint);
+                try
+                {
+                    var io = await SocketIO.ConnectAsync(socket, endPoint, _settings.UseDotNetSocketEngine, linked.Token).ConfigureAwait(false);
+                    return new ConnectResult(Adopt(socket, io), SocketError.Success);
+                }
+                catch (SocketException ex)
+                {
+                    socket.Dispose();
+                    lastError = ex.SocketErrorCode;
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            }
+
+            return new ConnectResult(null, lastError);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            return new ConnectResult(null, SocketError.TimedOut);
+        }
+        catch (SocketException ex)
+        {
+            // DNS failures surface here.
+            return new ConnectResult(null, ex.SocketErrorCode);
+        }
+    }
+
+    /// <summary>Tries to connect to <paramref name="host"/>:<paramref name="port"/> without throwing for network errors.</summary>
+    /// <param name="host">An IP address or a DNS name.</param>
+    /// <param name="port">The TCP port.</param>
+    /// <param name="cancellationToken">Cancels the attempt.</param>
+    /// <returns>The connection, or why there is none.</returns>
+    public Task<ConnectResult> TryConnectAsync(string host, int port, CancellationToken cancellationToken = default)
+        => TryConnectAsync(ToEndPoint(host, port), cancellationToken);
+
+    /// <summary>Aborts every connection this client opened that is still open. Idempotent.</summary>
+    /// <returns>A task that completes when they are closed.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        foreach (var connection in _connections.Keys)
+        {
+            connection.Abort(CloseReason.LocalAbort, "The TcpClient that opened the connection was disposed.");
+            await connection.WaitForTransportAsync().ConfigureAwait(false);
+        }
+    }
+
+    private static EndPoint ToEndPoint(string host, int port)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(host);
+        ArgumentOutOfRangeException.ThrowIfLessThan(port, IPEndPoint.MinPort);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(port, IPEndPoint.MaxPort);
+        return IPAddress.TryParse(host, out var address) ? new IPEndPoint(address, port) : new DnsEndPoint(host, port);
+    }
+
+    private static async Task<IEnumerable<EndPoint>> ResolveAsync(EndPoint endPoint, CancellationToken cancellationToken)
+    {
+        if (endPoint is not DnsEndPoint dns)
+        {
+            return [endPoint];
+        }
+
+        var addresses = await Dns.GetHostAddressesAsync(dns.Host, dns.AddressFamily, cancellationToken).ConfigureAwait(false);
+        return addresses.Select(a => (EndPoint)new IPEndPoint(a, dns.Port));
+    }
+
+    internal Socket CreateSocket(EndPoint endPoint)
+    {
+        if (endPoint is UnixDomainSocketEndPoint)
+        {
+            return new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        }
+
+        var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = _options.NoDelay };
+        if (_options.KeepAliveTime is { } time)
+        {
+            try
+            {
+                socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
+                socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime, WholeSeconds(time));
+                if (_options.KeepAliveInterval is { } interval)
+                {
+                    socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveInterval, WholeSeconds(interval));
+                }
+
+                if (_options.KeepAliveRetryCount is { } count)
+                {
+                    socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveRetryCount, count);
+                }
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        }
+
+        return socket;
+    }
+
+    // The OS takes whole seconds; round up so a sub-second setting never becomes 0 (which Linux rejects).
+    private static int WholeSeconds(TimeSpan value) => (int)Math.Min(int.MaxValue, Math.Ceiling(value.TotalSeconds));
+
+    private TcpConnection Adopt(Socket socket, SocketIO io)
+    {
+        var connection = new TcpConnection(socket, _settings, _onConnectionClosed, io);
+        _connections[connection] = 0;
+        if (connection.ConnectionClosed.IsCancellationRequested)
+        {
+            _connections.TryRemove(connection, out _);
+        }
+
+        return connection;
+    }
+}

@@ -1,0 +1,101 @@
+using System.Net;
+using TcpToolkit.Connections;
+using TcpToolkit.Connections.Internal;
+
+namespace TcpToolkit.Transport;
+
+/// <summary>
+/// Settings for a <see cref="TcpServer"/>. Limits use <see langword="null"/> for unlimited and nothing else; every
+/// setter validates. Unlimited buffers let a client that does not read (or floods) grow the server's memory: keep
+/// limits on for untrusted clients.
+/// </summary>
+public sealed class TcpServerOptions : TcpConnectionOptions
+{
+    private int _backlog = 512;
+    private int? _maxConnections;
+    private TimeSpan _shutdownTimeout = TimeSpan.FromSeconds(5);
+    private TimeSpan? _idleTimeout;
+    private TimeSpan? _firstByteTimeout;
+    private TimeSpan? _writeTimeout = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Gets the endpoints to listen on: <see cref="IPEndPoint"/> (IPv4 or IPv6; port 0 picks a free port;
+    /// <see cref="IPAddress.IPv6Any"/> listens dual-mode, IPv4 and IPv6) or
+    /// <see cref="System.Net.Sockets.UnixDomainSocketEndPoint"/>. At least one is required.
+    /// </summary>
+    public IList<EndPoint> EndPoints { get; } = [];
+
+    /// <summary>Gets or sets the listen backlog (pending connections the OS queues). Defaults to 512, as Kestrel.</summary>
+    public int Backlog
+    {
+        get => _backlog;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(value);
+            _backlog = value;
+        }
+    }
+
+    /// <summary>
+    /// Gets or sets the maximum number of open connections; a connection over it is closed at once, counted in
+    /// <see cref="TcpServer.RejectedConnectionCount"/>, and logged. Defaults to <see langword="null"/> (unlimited).
+    /// </summary>
+    public int? MaxConnections
+    {
+        get => _maxConnections;
+        set => _maxConnections = OptionGuards.PositiveOrNull(value, nameof(value));
+    }
+
+    /// <summary>
+    /// Gets or sets how long <see cref="TcpServer.StopAsync"/> waits for handlers to finish after signalling them
+    /// before it aborts the rest. Defaults to 5 seconds.
+    /// </summary>
+    public TimeSpan ShutdownTimeout
+    {
+        get => _shutdownTimeout;
+        set => _shutdownTimeout = OptionGuards.Positive(value, nameof(value));
+    }
+
+    /// <summary>
+    /// Gets or sets how long a connection may receive nothing before it is closed with
+    /// <see cref="CloseReason.IdleTimeout"/>. Defaults to <see langword="null"/> (no idle timeout), because many
+    /// protocols keep quiet connections open; set it for untrusted clients.
+    /// </summary>
+    public TimeSpan? IdleTimeout
+    {
+        get => _idleTimeout;
+        set => _idleTimeout = OptionGuards.PositiveOrNull(value, nameof(value));
+    }
+
+    /// <summary>
+    /// Gets or sets how long after the accept the first byte may take before the connection is closed with
+    /// <see cref="CloseReason.FirstByteTimeout"/>: a peer that connects and stays silent. Defaults to
+    /// <see langword="null"/> (none), because in some protocols the server speaks first.
+    /// </summary>
+    public TimeSpan? FirstByteTimeout
+    {
+        get => _firstByteTimeout;
+        set => _firstByteTimeout = OptionGuards.PositiveOrNull(value, nameof(value));
+    }
+
+    /// <summary>
+    /// Gets or sets the rate at which a peer must send the rest of a message it has started, once the grace period
+    /// has passed; a slower peer (slowloris) is closed with <see cref="CloseReason.MinDataRate"/>. A message is "started"
+    /// while the handler has examined bytes it could not yet consume (an incomplete frame); idle connections and
+    /// time the handler spends not reading do not count. Defaults to 240 bytes per second after 5 seconds, as Kestrel's
+    /// request-body rate; <see langword="null"/> disables it.
+    /// </summary>
+    public MinDataRate? MinReceiveDataRate { get; set; } = new(bytesPerSecond: 240, gracePeriod: TimeSpan.FromSeconds(5));
+
+    /// <summary>
+    /// Gets or sets how long one send may wait for the peer to take the bytes before the connection is closed with
+    /// <see cref="CloseReason.WriteTimeout"/>: a peer that stopped reading. Together with
+    /// <see cref="TcpConnectionOptions.MaxWriteBufferSize"/> it bounds what a slow consumer can cost. Defaults to 60 seconds;
+    /// <see langword="null"/> waits for ever.
+    /// </summary>
+    public TimeSpan? WriteTimeout
+    {
+        get => _writeTimeout;
+        set => _writeTimeout = OptionGuards.PositiveOrNull(value, nameof(value));
+    }
+}
