@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json;
+using TcpToolkit.Connections;
 using TcpToolkit.Protocol;
-using TcpToolkit.Transport;
 
 namespace TcpToolkit.Samples.AppServer;
 
@@ -44,7 +44,7 @@ public static class AppServerApp
     public static Task<int> RunAsync(string[] args, TextWriter stdout, Action<EndPoint>? listening, CancellationToken cancellationToken)
         => GuideServerHost.RunAsync(args, Usage, stdout, listening, (connection, stopping) => ServeAsync(connection, stdout, stopping), cancellationToken);
 
-    private static async Task ServeAsync(TcpConnection connection, TextWriter stdout, CancellationToken stopping)
+    private static async Task ServeAsync(Connection connection, TextWriter stdout, CancellationToken stopping)
     {
         var peer = GuideFormat.Address(connection.RemoteEndPoint);
         await stdout.WriteLineAsync("Accepted connection from " + peer).ConfigureAwait(false);

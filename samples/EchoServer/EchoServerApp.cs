@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net;
+using TcpToolkit.Connections;
 using TcpToolkit.Framing;
 using TcpToolkit.Transport;
 
@@ -33,7 +34,7 @@ public static class EchoServerApp
         var once = parsed.Has("--once");
         var quiet = parsed.Has("--quiet");
         var stats = parsed.Has("--stats");
-        Func<TcpConnection, CancellationToken, Task>? echo = framing switch
+        ConnectionHandler? echo = framing switch
         {
             "raw" => EchoRawAsync,
             "length32" => (connection, stopping) => EchoFramesAsync(
@@ -127,7 +128,7 @@ public static class EchoServerApp
     /// server). Frames already buffered are written back to back and flushed once, before the next wait for bytes.
     /// </summary>
     private static async Task EchoFramesAsync(
-        TcpConnection connection,
+        Connection connection,
         IFrameDecoder<ReadOnlySequence<byte>> decoder,
         IFrameEncoder<ReadOnlySequence<byte>> encoder,
         CancellationToken stopping)
@@ -160,7 +161,7 @@ public static class EchoServerApp
     }
 
     /// <summary>Echoes bytes unchanged, pipe to pipe, until the client's EOF (the guide's recv/sendall loop, without copies).</summary>
-    private static async Task EchoRawAsync(TcpConnection connection, CancellationToken stopping)
+    private static async Task EchoRawAsync(Connection connection, CancellationToken stopping)
     {
         var input = connection.Input;
         var output = connection.Output;

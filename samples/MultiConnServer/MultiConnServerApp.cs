@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Net;
 using TcpToolkit.Connections;
-using TcpToolkit.Transport;
 
 namespace TcpToolkit.Samples.MultiConnServer;
 
@@ -27,7 +26,7 @@ public static class MultiConnServerApp
     public static Task<int> RunAsync(string[] args, TextWriter stdout, Action<EndPoint>? listening, CancellationToken cancellationToken)
         => GuideServerHost.RunAsync(args, Usage, stdout, listening, (connection, stopping) => ServeAsync(connection, stdout, stopping), cancellationToken);
 
-    private static async Task ServeAsync(TcpConnection connection, TextWriter stdout, CancellationToken stopping)
+    private static async Task ServeAsync(Connection connection, TextWriter stdout, CancellationToken stopping)
     {
         var peer = GuideFormat.Address(connection.RemoteEndPoint);
         await stdout.WriteLineAsync("Accepted connection from " + peer).ConfigureAwait(false);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using TcpToolkit.Connections;
 using TcpToolkit.Transport;
 
 namespace TcpToolkit.Samples;
@@ -15,7 +16,7 @@ internal static class GuideServerHost
         string usage,
         TextWriter stdout,
         Action<EndPoint>? listening,
-        Func<TcpConnection, CancellationToken, Task> handler,
+        ConnectionHandler handler,
         CancellationToken cancellationToken)
     {
         if (args.Length != 2 || !TryParseHost(args[0], out var address)

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net;
+using TcpToolkit.Connections;
 using TcpToolkit.Framing;
 using TcpToolkit.Transport;
 
@@ -36,11 +37,11 @@ internal static class EchoService
     }
 
     /// <summary>Echoes one connection until the peer's EOF.</summary>
-    public static Task EchoAsync(TcpConnection connection, Codec codec, CancellationToken stopping) => codec == Codec.Raw
+    public static Task EchoAsync(Connection connection, Codec codec, CancellationToken stopping) => codec == Codec.Raw
         ? EchoRawAsync(connection, stopping)
         : EchoFramesAsync(connection, codec, stopping);
 
-    private static async Task EchoFramesAsync(TcpConnection connection, Codec codec, CancellationToken stopping)
+    private static async Task EchoFramesAsync(Connection connection, Codec codec, CancellationToken stopping)
     {
         var decoder = Codecs.CreateDecoder(codec);
         var encoder = Codecs.CreateEncoder(codec);
@@ -67,7 +68,7 @@ internal static class EchoService
         await writer.FlushAsync(stopping);
     }
 
-    private static async Task EchoRawAsync(TcpConnection connection, CancellationToken stopping)
+    private static async Task EchoRawAsync(Connection connection, CancellationToken stopping)
     {
         var input = connection.Input;
         var output = connection.Output;

@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using TcpToolkit.Connections;
 using TcpToolkit.Framing;
-using TcpToolkit.Transport;
 
 namespace TcpToolkit.Cli;
 
@@ -13,13 +13,13 @@ namespace TcpToolkit.Cli;
 internal static class StdioBridge
 {
     /// <summary>Bridges a plain connection: stdin's EOF completes the connection's output (FIN).</summary>
-    public static Task RunAsync(TcpConnection connection, Codec codec, Stream stdin, Stream stdout, CancellationToken cancellationToken)
+    public static Task RunAsync(Connection connection, Codec codec, Stream stdin, Stream stdout, CancellationToken cancellationToken)
         => RunAsync(connection.Input, connection.Output, () => connection.Output.CompleteAsync(), codec, stdin, stdout, cancellationToken);
 
     /// <summary>
     /// Bridges a TLS connection: stdin's EOF sends TLS close_notify, then FIN; the peer's close_notify or FIN ends the bridge.
     /// </summary>
-    public static async Task RunAsync(TcpConnection connection, System.Net.Security.SslStream ssl, Codec codec, Stream stdin, Stream stdout, CancellationToken cancellationToken)
+    public static async Task RunAsync(Connection connection, System.Net.Security.SslStream ssl, Codec codec, Stream stdin, Stream stdout, CancellationToken cancellationToken)
     {
         var input = PipeReader.Create(ssl, new StreamPipeReaderOptions(leaveOpen: true));
         var output = PipeWriter.Create(ssl, new StreamPipeWriterOptions(leaveOpen: true));

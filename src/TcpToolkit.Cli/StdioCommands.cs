@@ -1,5 +1,6 @@
 using System.Net;
 using System.Security.Authentication;
+using TcpToolkit.Connections;
 using TcpToolkit.Transport;
 
 namespace TcpToolkit.Cli;
@@ -89,7 +90,7 @@ internal static class StdioCommands
         string host, int port, Codec codec, TlsSettings? tls, Stream stdin, Stream stdout, TextWriter log, CancellationToken cancellationToken)
     {
         await using var client = new TcpClient();
-        TcpConnection connection;
+        Connection connection;
         try
         {
             connection = await client.ConnectAsync(host, port, cancellationToken);

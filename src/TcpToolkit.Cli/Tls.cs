@@ -1,7 +1,7 @@
 using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using TcpToolkit.Transport;
+using TcpToolkit.Connections;
 
 namespace TcpToolkit.Cli;
 
@@ -26,14 +26,14 @@ internal static class Tls
         return request.CreateSelfSigned(now.AddMinutes(-5), now.AddDays(1));
     }
 
-    public static async Task<SslStream> AuthenticateAsServerAsync(TcpConnection connection, X509Certificate2 certificate, CancellationToken cancellationToken)
+    public static async Task<SslStream> AuthenticateAsServerAsync(Connection connection, X509Certificate2 certificate, CancellationToken cancellationToken)
     {
         var ssl = new SslStream(new DuplexStream(connection.Input.AsStream(leaveOpen: true), connection.Output.AsStream(leaveOpen: true)), leaveInnerStreamOpen: false);
         await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = certificate }, cancellationToken);
         return ssl;
     }
 
-    public static async Task<SslStream> AuthenticateAsClientAsync(TcpConnection connection, string host, bool insecure, CancellationToken cancellationToken)
+    public static async Task<SslStream> AuthenticateAsClientAsync(Connection connection, string host, bool insecure, CancellationToken cancellationToken)
     {
         var ssl = new SslStream(new DuplexStream(connection.Input.AsStream(leaveOpen: true), connection.Output.AsStream(leaveOpen: true)), leaveInnerStreamOpen: false);
         var options = new SslClientAuthenticationOptions { TargetHost = host };

@@ -5,7 +5,6 @@ using Microsoft.Extensions.Logging;
 using TcpToolkit.Connections;
 using TcpToolkit.Framing;
 using TcpToolkit.Messaging.Internal;
-using TcpToolkit.Transport;
 
 namespace TcpToolkit.Messaging;
 
@@ -16,7 +15,7 @@ namespace TcpToolkit.Messaging;
 internal sealed class ClientConnection : IAsyncDisposable
 {
     private readonly MessageClient _owner;
-    private readonly TcpConnection _connection;
+    private readonly Connection _connection;
     private readonly MessageClientOptions _options;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
@@ -34,7 +33,7 @@ internal sealed class ClientConnection : IAsyncDisposable
     private long _pingSent;
     private int _disposed;
 
-    public ClientConnection(MessageClient owner, TcpConnection connection, MessageClientOptions options, ILogger logger)
+    public ClientConnection(MessageClient owner, Connection connection, MessageClientOptions options, ILogger logger)
     {
         _owner = owner;
         _connection = connection;

@@ -70,7 +70,7 @@ public sealed class MessageServer
     /// <param name="cancellationToken">The server's stopping token; it also reaches the handlers.</param>
     /// <returns>A task that completes when the session has ended and every handler it started has finished.</returns>
     /// <exception cref="FramingException">The client broke the protocol (the server closes the connection with <see cref="CloseReason.ProtocolError"/>).</exception>
-    public Task HandleConnectionAsync(TcpConnection connection, CancellationToken cancellationToken)
+    public Task HandleConnectionAsync(Connection connection, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(connection);
         return new MessageSession(connection, _handler, _options, _logger).RunAsync(cancellationToken);

@@ -7,7 +7,6 @@ using Microsoft.Extensions.Logging;
 using TcpToolkit.Connections;
 using TcpToolkit.Framing;
 using TcpToolkit.Messaging.Internal;
-using TcpToolkit.Transport;
 
 namespace TcpToolkit.Messaging;
 
@@ -26,7 +25,7 @@ namespace TcpToolkit.Messaging;
     Justification = "The write lock is a SemaphoreSlim whose wait handle is never created, so it holds nothing to release; disposing it while a push waits would break that push.")]
 public sealed class MessageSession
 {
-    private readonly TcpConnection _connection;
+    private readonly Connection _connection;
     private readonly Func<RequestContext, CancellationToken, ValueTask> _handler;
     private readonly MessageServerOptions _options;
     private readonly ILogger _logger;
@@ -37,7 +36,7 @@ public sealed class MessageSession
     private CancellationToken _handlerToken;
     private int _idleWorkers;
 
-    internal MessageSession(TcpConnection connection, Func<RequestContext, CancellationToken, ValueTask> handler, MessageServerOptions options, ILogger logger)
+    internal MessageSession(Connection connection, Func<RequestContext, CancellationToken, ValueTask> handler, MessageServerOptions options, ILogger logger)
     {
         _connection = connection;
         _handler = handler;

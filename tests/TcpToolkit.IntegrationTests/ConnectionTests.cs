@@ -1,6 +1,5 @@
 using System.Net.Sockets;
 using TcpToolkit.Connections;
-using TcpToolkit.Transport;
 using TcpClient = TcpToolkit.Transport.TcpClient;
 using static TcpToolkit.IntegrationTests.ServerLifecycleTests;
 
@@ -91,7 +90,7 @@ public sealed class ConnectionTests
     public async Task Abort_PendingReadFailsWithConnectionAborted_AndPeerSeesReset()
     {
         var ct = TestServers.Timeout();
-        var serverConnection = new TaskCompletionSource<TcpConnection>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var serverConnection = new TaskCompletionSource<Connection>(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var server = await TestServers.StartAsync(async (connection, stopping) =>
         {
             serverConnection.SetResult(connection);

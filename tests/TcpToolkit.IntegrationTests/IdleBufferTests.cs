@@ -1,3 +1,4 @@
+using TcpToolkit.Connections;
 using TcpToolkit.Transport;
 using TcpToolkit.Transport.Internal;
 
@@ -31,7 +32,7 @@ public sealed class IdleBufferTests
             options => options.UseDotNetSocketEngine = dotnet);
         await using var client = new TcpClient(new TcpClientOptions { UseDotNetSocketEngine = dotnet });
         var clientBlocksBefore = PinnedBlockMemoryPool.SharedClientPool.BytesInUse;
-        var connections = new List<TcpConnection>();
+        var connections = new List<Connection>();
         for (var i = 0; i < Count; i++)
         {
             connections.Add(await client.ConnectAsync(server.LocalEndPoint, ct));

@@ -242,7 +242,7 @@ public sealed class ServerLifecycleTests
         }
     }
 
-    internal static async Task<byte[]> ReadExactlyAsync(TcpConnection connection, int count, CancellationToken ct)
+    internal static async Task<byte[]> ReadExactlyAsync(Connection connection, int count, CancellationToken ct)
     {
         var buffer = new byte[count];
         var read = 0;
@@ -257,7 +257,7 @@ public sealed class ServerLifecycleTests
     }
 
     /// <summary>A connection the server closes may end in FIN or, if bytes were unread, RST: both mean "closed, nothing sent".</summary>
-    internal static async Task<byte[]> ReadToEndOrResetAsync(TcpConnection connection, CancellationToken ct)
+    internal static async Task<byte[]> ReadToEndOrResetAsync(Connection connection, CancellationToken ct)
     {
         try
         {

@@ -199,7 +199,7 @@ public sealed class SocketEngineTests
         connection.LocalEndPoint.Should().Be(serverRemote);
     }
 
-    private static Task<TcpServer> StartAsync(string engine, Func<TcpConnection, CancellationToken, Task> handler)
+    private static Task<TcpServer> StartAsync(string engine, ConnectionHandler handler)
         => TestServers.StartAsync(handler, options => options.UseDotNetSocketEngine = engine == "dotnet");
 
     private static TcpClient NewClient(string engine) => new(new TcpClientOptions { UseDotNetSocketEngine = engine == "dotnet" });

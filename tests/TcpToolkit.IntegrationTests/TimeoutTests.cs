@@ -95,7 +95,7 @@ public sealed class TimeoutTests
         (await trickler.Closed.WaitAsync(ct)).Should().Be(CloseReason.MinDataRate);
         idle.Closed.IsCompleted.Should().BeFalse("a connection that started no message is not measured");
 
-        async Task ReadHundredByteMessageAsync(TcpConnection connection, CancellationToken stopping)
+        async Task ReadHundredByteMessageAsync(Connection connection, CancellationToken stopping)
         {
             while (true)
             {
@@ -179,7 +179,7 @@ public sealed class TimeoutTests
 
         public Task<CloseReason> Closed => _closed.Task;
 
-        public Func<TcpConnection, CancellationToken, Task> WrapHandler(Func<TcpConnection, CancellationToken, Task> handler) =>
+        public ConnectionHandler WrapHandler(ConnectionHandler handler) =>
             (connection, stopping) =>
             {
                 connection.ConnectionClosed.Register(() => _closed.TrySetResult(connection.CloseReason));

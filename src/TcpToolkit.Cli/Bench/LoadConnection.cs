@@ -1,6 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
-using TcpToolkit.Transport;
+using TcpToolkit.Connections;
 
 namespace TcpToolkit.Cli.Bench;
 
@@ -11,14 +11,14 @@ namespace TcpToolkit.Cli.Bench;
 /// </summary>
 internal sealed class LoadConnection
 {
-    private readonly TcpConnection _connection;
+    private readonly Connection _connection;
     private readonly MessageSet _messages;
     private readonly BenchPhase _phase;
     private readonly long[] _sentAt;
     private long _measuredMessages;
     private long _totalMessages;
 
-    public LoadConnection(TcpConnection connection, MessageSet messages, int depth, BenchPhase phase)
+    public LoadConnection(Connection connection, MessageSet messages, int depth, BenchPhase phase)
     {
         _connection = connection;
         _messages = messages;
@@ -38,7 +38,7 @@ internal sealed class LoadConnection
     /// <summary>Gets why the connection failed, or <see langword="null"/>.</summary>
     public string? Error { get; private set; }
 
-    public TcpConnection Connection => _connection;
+    public Connection Connection => _connection;
 
     public async Task RunAsync()
     {

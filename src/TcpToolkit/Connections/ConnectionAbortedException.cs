@@ -1,7 +1,7 @@
 namespace TcpToolkit.Connections;
 
 /// <summary>
-/// The connection was aborted on this side (by <c>TcpConnection.Abort</c>, a server shutdown or a
+/// The connection was aborted on this side (by <see cref="Connection.Abort(string?)"/>, a server shutdown or a
 /// limit), so pending reads and writes were cancelled.
 /// </summary>
 public sealed class ConnectionAbortedException : OperationCanceledException

@@ -1,3 +1,5 @@
+using TcpToolkit.Connections;
+
 namespace TcpToolkit.Framing;
 
 /// <summary>
@@ -5,7 +7,7 @@ namespace TcpToolkit.Framing;
 /// handle all of them; the connection that produced it is unusable for further frames unless a recovery policy
 /// says otherwise, and no other connection is affected.
 /// </summary>
-public class FramingException : IOException
+public class FramingException : ProtocolException
 {
     /// <summary>Creates the exception with a message naming the problem.</summary>
     /// <param name="message">What is wrong.</param>

@@ -18,9 +18,11 @@ namespace TcpToolkit.Transport;
 /// await connection.SendAsync("Hello, world"u8.ToArray());
 /// </code>
 /// </example>
-public sealed class TcpClient : IAsyncDisposable
+public sealed class TcpClient : IConnectionFactory, IAsyncDisposable
 {
     private readonly TcpClientOptions _options;
+    private readonly ConnectionHandler? _pipeline;
+    private readonly CancellationTokenSource _stopping = new();
     private readonly ConnectionSettings _settings;
     private readonly ConcurrentDictionary<TcpConnection, byte> _connections = new();
     private readonly Action<TcpConnection> _onConnectionClosed;
@@ -40,6 +42,10 @@ public sealed class TcpClient : IAsyncDisposable
             _options.TimeProvider,
             useDotNetSocketEngine: _options.UseDotNetSocketEngine);
         _onConnectionClosed = connection => _connections.TryRemove(connection, out _);
+        if (_options.Middleware.Count > 0)
+        {
+            _pipeline = _options.Middleware.Build(static (connection, _) => ((ClientPipelineEnd)connection.GetFeature<ClientPipelineEnd>()!).ReachedAsync(connection));
+        }
     }
 
     /// <summary>Connects to <paramref name="remoteEndPoint"/> (IPv4, IPv6, a <see cref="DnsEndPoint"/> or a Unix domain socket).</summary>
@@ -52,6 +58,10 @@ public sealed class TcpClient : IAsyncDisposable
         var result = await TryConnectAsync(remoteEndPoint, cancellationToken).ConfigureAwait(false);
         return result.Connection ?? throw new TcpConnectException(remoteEndPoint, result.SocketError);
     }
+
+    /// <inheritdoc />
+    async ValueTask<Connection> IConnectionFactory.ConnectAsync(EndPoint endPoint, CancellationToken cancellationToken)
+        => await ConnectAsync(endPoint, cancellationToken).ConfigureAwait(false);
 
     /// <summary>Connects to <paramref name="host"/>:<paramref name="port"/>; a DNS name is resolved and each address tried in turn.</summary>
     /// <param name="host">An IP address or a DNS name.</param>
@@ -87,7 +97,13 @@ public sealed class TcpClient : IAsyncDisposable
                 try
                 {
                     var io = await SocketIO.ConnectAsync(socket, endPoint, _settings.UseDotNetSocketEngine, linked.Token).ConfigureAwait(false);
-                    return new ConnectResult(Adopt(socket, io), SocketError.Success);
+                    var connection = Adopt(socket, io);
+                    if (_pipeline is not null)
+                    {
+                        await RunMiddlewareAsync(connection, linked.Token).ConfigureAwait(false);
+                    }
+
+                    return new ConnectResult(connection, SocketError.Success);
                 }
                 catch (SocketException ex)
                 {
@@ -131,10 +147,53 @@ public sealed class TcpClient : IAsyncDisposable
             return;
         }
 
+        await _stopping.CancelAsync().ConfigureAwait(false);
         foreach (var connection in _connections.Keys)
         {
             connection.Abort(CloseReason.LocalAbort, "The TcpClient that opened the connection was disposed.");
             await connection.WaitForTransportAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Runs the client middleware in the background (Bedrock's client pipeline): the connection is handed back to the
+    /// caller when the pipeline reaches its end, and the pipeline unwinds when the connection closes.
+    /// </summary>
+    private async Task RunMiddlewareAsync(TcpConnection connection, CancellationToken cancellationToken)
+    {
+        var end = new ClientPipelineEnd();
+        connection.SetFeature(end);
+        var run = RunPipelineAsync(connection, end);
+        try
+        {
+            await end.Reached.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            connection.Abort(CloseReason.MiddlewareError, "A client middleware failed: " + ex.Message);
+            await run.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            throw;
+        }
+        finally
+        {
+            connection.SetFeature<ClientPipelineEnd>(null);
+        }
+    }
+
+    private async Task RunPipelineAsync(TcpConnection connection, ClientPipelineEnd end)
+    {
+        try
+        {
+            await _pipeline!(connection, _stopping.Token).ConfigureAwait(false);
+            end.Fail(new InvalidOperationException("A client middleware returned without calling the next one."));
+        }
+        catch (Exception ex)
+        {
+            if (!end.Fail(ex))
+            {
+                // After the caller got the connection: a failing layer ends it.
+                connection.Abort(CloseReason.MiddlewareError, "A client middleware failed: " + ex.Message);
+            }
         }
     }
 
@@ -204,5 +263,23 @@ public sealed class TcpClient : IAsyncDisposable
         }
 
         return connection;
+    }
+
+    /// <summary>The end of a client pipeline: tells the connecting caller it was reached, then waits for the close.</summary>
+    private sealed class ClientPipelineEnd
+    {
+        private readonly TaskCompletionSource _reached = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task Reached => _reached.Task;
+
+        public bool Fail(Exception exception) => _reached.TrySetException(exception);
+
+        public Task ReachedAsync(Connection connection)
+        {
+            var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            connection.ConnectionClosed.UnsafeRegister(static state => ((TaskCompletionSource)state!).TrySetResult(), closed);
+            _reached.TrySetResult();
+            return closed.Task;
+        }
     }
 }

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
@@ -8,24 +7,28 @@ using TcpToolkit.Transport.Internal;
 namespace TcpToolkit.Transport;
 
 /// <summary>
-/// One TCP connection: a duplex pipe over a socket. Read what the peer sent from <see cref="Input"/>, write to
-/// <see cref="Output"/> and flush; or use the guide-style helpers <see cref="SendAsync"/> (<c>sendall</c>) and
-/// <see cref="ReceiveAsync"/> (<c>recv</c>).
+/// One TCP connection: a <see cref="Connection"/> over a socket, with one receive loop and one send loop between the
+/// socket and a pair of pipes. Read what the peer sent from <see cref="Connection.Input"/>, write to
+/// <see cref="Connection.Output"/> and flush; or use the guide-style helpers <see cref="Connection.SendAsync"/>
+/// (<c>sendall</c>) and <see cref="Connection.ReceiveAsync"/> (<c>recv</c>).
 /// </summary>
 /// <remarks>
-/// Completing <see cref="Output"/> sends FIN after every pending byte (a half-close); the peer's FIN completes
-/// <see cref="Input"/>. <see cref="CloseAsync"/> closes gracefully, <see cref="Abort(string?)"/> resets. Disposing closes
-/// gracefully within the close timeout, then aborts.
+/// Completing <see cref="Connection.Output"/> sends FIN after every pending byte (a half-close); the peer's FIN
+/// completes <see cref="Connection.Input"/>. <see cref="CloseAsync"/> closes gracefully, <see cref="Abort(CloseReason, string?)"/>
+/// resets. Disposing closes gracefully within the close timeout, then aborts.
 /// </remarks>
-public sealed partial class TcpConnection : IAsyncDisposable
+public sealed partial class TcpConnection : Connection
 {
     private static long s_lastId;
 
     private readonly SocketPump _pump;
     private readonly ConnectionInput _input;
+    private readonly DuplexPipe _socketPipe;
     private readonly ConnectionSettings _settings;
     private readonly CancellationTokenSource _closedSource = new();
     private readonly Action<TcpConnection>? _onClosed;
+    private readonly Lock _closeLock = new();
+    private IDuplexPipe _transport;
     private Task? _closeTask;
     private int _closeReason;
     private int _closedSignalled;
@@ -39,7 +42,8 @@ public sealed partial class TcpConnection : IAsyncDisposable
         RemoteEndPoint = socket.RemoteEndPoint;
         _pump = new SocketPump(socket, settings, Id, io);
         _input = new ConnectionInput(_pump.Input);
-        Transport = new DuplexPipe(_input, _pump.Output);
+        _socketPipe = new DuplexPipe(_input, _pump.Output);
+        _transport = _socketPipe;
         _acceptedTimestamp = settings.TimeProvider.GetTimestamp();
         _lastProgressTimestamp = _acceptedTimestamp;
         SocketLog.ConnectionOpened(settings.Logger, Id, LocalEndPoint?.ToString(), RemoteEndPoint?.ToString());
@@ -47,141 +51,46 @@ public sealed partial class TcpConnection : IAsyncDisposable
         _ = ObserveTransportAsync();
     }
 
-    /// <summary>Gets the identifier of this connection, unique in the process (for logs).</summary>
-    public string Id { get; }
+    /// <inheritdoc />
+    public override string Id { get; }
 
-    /// <summary>Gets the local endpoint of the socket.</summary>
-    public EndPoint? LocalEndPoint { get; }
+    /// <summary>Gets or sets the local endpoint; the socket's at first.</summary>
+    public override EndPoint? LocalEndPoint { get; set; }
 
-    /// <summary>Gets the remote endpoint of the socket (the peer).</summary>
-    public EndPoint? RemoteEndPoint { get; }
-
-    /// <summary>Gets the duplex pipe of the connection: <see cref="Input"/> and <see cref="Output"/> together.</summary>
-    public IDuplexPipe Transport { get; }
+    /// <summary>Gets or sets the remote endpoint; the socket's peer at first, the original client once a PROXY header said so.</summary>
+    public override EndPoint? RemoteEndPoint { get; set; }
 
     /// <summary>
-    /// Gets the bytes the peer sent. The reader completes at the peer's FIN; a reset makes it throw
-    /// <see cref="ConnectionResetException"/>, an abort on this side <see cref="ConnectionAbortedException"/>.
+    /// Gets or sets the duplex pipe the application uses: the socket's pipe pair at first, a middleware's layer over
+    /// it afterwards. <see cref="CloseAsync"/> completes this (outermost) output, so layers close in order.
     /// </summary>
-    public PipeReader Input => _input;
-
-    /// <summary>
-    /// Gets the writer for bytes to the peer. A flush waits while more than the maximum write buffer size is
-    /// pending (the peer does not read). Completing it sends FIN after the pending bytes.
-    /// </summary>
-    public PipeWriter Output => _pump.Output;
-
-    /// <summary>Gets a token that is cancelled when the connection is closed or aborted.</summary>
-    public CancellationToken ConnectionClosed => _closedSource.Token;
-
-    /// <summary>Gets why the connection closed, or <see cref="Connections.CloseReason.None"/> while it is open.</summary>
-    public CloseReason CloseReason => (CloseReason)Volatile.Read(ref _closeReason);
-
-    /// <summary>
-    /// Sends all of <paramref name="data"/> (the guide's <c>sendall</c>): writes it to <see cref="Output"/> and
-    /// flushes, waiting while the peer is slow to read.
-    /// </summary>
-    /// <param name="data">The bytes to send.</param>
-    /// <param name="cancellationToken">Cancels the wait for the peer to drain the buffer.</param>
-    /// <returns>A task that completes when the bytes are handed to the transport.</returns>
-    /// <exception cref="ConnectionResetException">The peer reset the connection.</exception>
-    /// <exception cref="ConnectionAbortedException">The connection was aborted or its output is already closed.</exception>
-    public async ValueTask SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
+    public override IDuplexPipe Transport
     {
-        // Large payloads go in chunks of the write buffer size, so memory stays bounded by the limit, not the payload.
-        var chunk = (int)Math.Min(_settings.MaxWriteBufferSize ?? int.MaxValue, int.MaxValue);
-        do
-        {
-            var part = data.Length > chunk ? data[..chunk] : data;
-            data = data[part.Length..];
-            var result = await Output.WriteAsync(part, cancellationToken).ConfigureAwait(false);
-            if (result.IsCanceled)
-            {
-                throw new OperationCanceledException("The send was cancelled.");
-            }
-
-            if (result.IsCompleted)
-            {
-                throw new ConnectionAbortedException("The connection's output is closed.");
-            }
-        }
-        while (!data.IsEmpty);
+        get => Volatile.Read(ref _transport);
+        set => Volatile.Write(ref _transport, value ?? throw new ArgumentNullException(nameof(value)));
     }
-
-    /// <summary>
-    /// Receives up to <c>buffer.Length</c> bytes (the guide's <c>recv</c>): waits until at least one byte is
-    /// available and copies what is buffered, or returns 0 when the peer has closed its side (EOF).
-    /// </summary>
-    /// <param name="buffer">Where the bytes go.</param>
-    /// <param name="cancellationToken">Cancels the wait.</param>
-    /// <returns>The number of bytes copied; 0 at EOF.</returns>
-    /// <exception cref="ConnectionResetException">The peer reset the connection.</exception>
-    public async ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-    {
-        if (buffer.IsEmpty)
-        {
-            return 0;
-        }
-
-        while (true)
-        {
-            var result = await Input.ReadAsync(cancellationToken).ConfigureAwait(false);
-            var available = result.Buffer;
-            if (!available.IsEmpty)
-            {
-                var count = (int)Math.Min(available.Length, buffer.Length);
-                var slice = available.Slice(0, count);
-                slice.CopyTo(buffer.Span);
-                Input.AdvanceTo(slice.End);
-                return count;
-            }
-
-            Input.AdvanceTo(available.End);
-            if (result.IsCompleted)
-            {
-                return 0;
-            }
-
-            if (result.IsCanceled)
-            {
-                throw new OperationCanceledException("The receive was cancelled.");
-            }
-        }
-    }
-
-    /// <summary>
-    /// Closes gracefully: sends the pending bytes, then FIN, then releases the socket. If the bytes do not drain
-    /// within the close timeout or <paramref name="cancellationToken"/> fires first, the connection is aborted.
-    /// Calling it again returns the same close.
-    /// </summary>
-    /// <param name="cancellationToken">Stops waiting for the drain and aborts.</param>
-    /// <returns>A task that completes when the socket is closed.</returns>
-    public Task CloseAsync(CancellationToken cancellationToken = default)
-    {
-        var closeTask = Volatile.Read(ref _closeTask);
-        if (closeTask is not null)
-        {
-            return closeTask;
-        }
-
-        var mine = CloseCoreAsync(cancellationToken);
-        return Interlocked.CompareExchange(ref _closeTask, mine, null) ?? mine;
-    }
-
-    /// <summary>Aborts the connection: pending reads and writes fail and the peer receives RST.</summary>
-    /// <param name="reason">Why, for the logs and the <see cref="ConnectionAbortedException"/> message.</param>
-    public void Abort(string? reason = null) => Abort(CloseReason.LocalAbort, reason ?? "The connection was aborted by the application.");
-
-    /// <summary>Closes gracefully, within the close timeout (see <see cref="CloseAsync"/>).</summary>
-    /// <returns>A task that completes when the connection is closed.</returns>
-    public async ValueTask DisposeAsync() => await CloseAsync().ConfigureAwait(false);
 
     /// <inheritdoc />
-    public override string ToString() => $"{Id} ({RemoteEndPoint})";
+    public override CancellationToken ConnectionClosed => _closedSource.Token;
 
-    internal void Abort(CloseReason reason, string message)
+    /// <inheritdoc />
+    public override CloseReason CloseReason => (CloseReason)Volatile.Read(ref _closeReason);
+
+    /// <inheritdoc />
+    public override Task CloseAsync(CancellationToken cancellationToken = default)
     {
-        SetCloseReason(reason);
+        // One close per connection: racing callers share the first one's task.
+        lock (_closeLock)
+        {
+            return _closeTask ??= CloseCoreAsync(cancellationToken);
+        }
+    }
+
+    /// <inheritdoc />
+    public override void Abort(CloseReason reason, string? message)
+    {
+        message ??= "The connection was aborted by the application.";
+        SetCloseReason(reason == CloseReason.None ? CloseReason.LocalAbort : reason);
         SocketLog.ConnectionAborted(_settings.Logger, Id, message);
         _pump.Abort(message);
         CancelClosedToken();
@@ -198,8 +107,10 @@ public sealed partial class TcpConnection : IAsyncDisposable
         // Who closed first: if the peer's FIN is already here, it did.
         var peerClosedFirst = _pump.ReceivedFin;
 
-        // Complete the output: the send loop sends what is pending, then FIN.
-        await Output.CompleteAsync().ConfigureAwait(false);
+        // Complete the outermost output: every layer flushes and completes the one below; the send loop sends what
+        // is pending, then FIN.
+        var transport = Transport;
+        await transport.Output.CompleteAsync().ConfigureAwait(false);
 
         using var timeout = new CancellationTokenSource(_settings.CloseTimeout, _settings.TimeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
@@ -215,7 +126,14 @@ public sealed partial class TcpConnection : IAsyncDisposable
 
         SetTransportCloseReason();
         SetCloseReason(peerClosedFirst ? CloseReason.RemoteClose : CloseReason.LocalClose);
-        await Input.CompleteAsync().ConfigureAwait(false);
+        await transport.Input.CompleteAsync().ConfigureAwait(false);
+        if (!ReferenceEquals(transport, _socketPipe))
+        {
+            // A layer that did not complete the output below it (or has not yet) must not keep the socket open.
+            await _socketPipe.Output.CompleteAsync().ConfigureAwait(false);
+            await _socketPipe.Input.CompleteAsync().ConfigureAwait(false);
+        }
+
         _pump.CloseSocket();
         await _pump.WaitForLoopsAsync().ConfigureAwait(false);
         CancelClosedToken();

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using TcpToolkit.Connections;
 using TcpToolkit.Connections.Internal;
 
 namespace TcpToolkit.Transport;
@@ -28,6 +29,14 @@ public abstract class TcpConnectionOptions
     /// <c>TcpToolkit.UseDotNetSocketEngine</c> AppContext switch.
     /// </summary>
     internal bool UseDotNetSocketEngine { get; set; }
+
+    /// <summary>
+    /// Gets the connection middleware every connection runs through, outermost first (see
+    /// <see cref="ConnectionBuilder"/>): on a server around the handler, on a client between the connect and the
+    /// return of <c>ConnectAsync</c> (the connection is returned when the pipeline reaches its end, and the pipeline
+    /// unwinds when the connection closes). Empty by default.
+    /// </summary>
+    public ConnectionBuilder Middleware { get; } = new();
 
     /// <summary>Gets or sets whether Nagle's algorithm is disabled on TCP sockets. Defaults to <see langword="true"/>.</summary>
     public bool NoDelay { get; set; } = true;

@@ -3,7 +3,6 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using TcpToolkit.Connections;
-using TcpToolkit.Framing;
 using TcpToolkit.Transport.Internal;
 using Socket = System.Net.Sockets.Socket;
 
@@ -30,7 +29,7 @@ namespace TcpToolkit.Transport;
 public sealed class TcpServer : IAsyncDisposable
 {
     private readonly TcpServerOptions _options;
-    private readonly Func<TcpConnection, CancellationToken, Task> _handler;
+    private readonly ConnectionHandler _handler;
     private readonly ILogger _logger;
     private readonly PinnedBlockMemoryPool _memoryPool;
     private readonly ConnectionSettings _settings;
@@ -39,6 +38,7 @@ public sealed class TcpServer : IAsyncDisposable
     private readonly ConcurrentDictionary<TcpConnection, Task> _connections = new();
     private readonly List<Socket> _listeners = [];
     private readonly List<Task> _acceptLoops = [];
+    private readonly List<ConnectionHandler> _pipelines = [];
     private readonly Lock _stateLock = new();
     private readonly Action<TcpConnection> _onConnectionClosed;
     private System.Collections.ObjectModel.ReadOnlyCollection<EndPoint> _localEndPoints = new([]);
@@ -53,13 +53,14 @@ public sealed class TcpServer : IAsyncDisposable
     /// <summary>Creates a server. Nothing is bound until <see cref="StartAsync"/>.</summary>
     /// <param name="options">The settings; read at construction.</param>
     /// <param name="handler">
-    /// Runs once per connection. Its token fires when the server stops; the connection is closed gracefully when it
-    /// returns and aborted if it throws (the exception is logged; other connections are not affected). Code after an
-    /// <c>await</c> on the connection's input runs on the I/O thread that received the bytes (on Linux, one of
-    /// TcpToolkit's epoll loops, which serve many connections each): do not block there; move blocking or long
-    /// CPU-bound work off it with <see cref="Task.Run(Func{Task})"/>.
+    /// Runs once per connection, inside the connection middleware (<see cref="TcpConnectionOptions.Middleware"/> and
+    /// the endpoint's, see <see cref="TcpServerOptions.Listen"/>). Its token fires when the server stops; the
+    /// connection is closed gracefully when it returns, with <see cref="CloseReason.ProtocolError"/> if it throws a
+    /// <see cref="ProtocolException"/> (the peer's fault), and aborted with <see cref="CloseReason.HandlerFault"/> if it
+    /// throws anything else (logged; other connections are not affected). It may block: a handler that holds its
+    /// thread does not stall other connections.
     /// </param>
-    public TcpServer(TcpServerOptions options, Func<TcpConnection, CancellationToken, Task> handler)
+    public TcpServer(TcpServerOptions options, ConnectionHandler handler)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(handler);
@@ -127,6 +128,12 @@ public sealed class TcpServer : IAsyncDisposable
                 var listener = Bind(endPoint);
                 _listeners.Add(listener);
                 bound.Add(listener.LocalEndPoint!);
+
+                // Server-wide middleware outermost, then the endpoint's, then the handler.
+                var inner = _options.EndPointMiddleware.TryGetValue(endPoint, out var endPointMiddleware)
+                    ? endPointMiddleware.Build(_handler)
+                    : _handler;
+                _pipelines.Add(_options.Middleware.Build(inner));
             }
         }
         catch
@@ -138,6 +145,7 @@ public sealed class TcpServer : IAsyncDisposable
             }
 
             _listeners.Clear();
+            _pipelines.Clear();
             Volatile.Write(ref _state, 0);
             throw;
         }
@@ -150,10 +158,10 @@ public sealed class TcpServer : IAsyncDisposable
             _heartbeat = _options.TimeProvider.CreateTimer(static state => ((TcpServer)state!).OnHeartbeat(), this, interval, interval);
         }
 
-        foreach (var listener in _listeners)
+        for (var i = 0; i < _listeners.Count; i++)
         {
-            ServerLog.Listening(_logger, listener.LocalEndPoint!.ToString()!);
-            _acceptLoops.Add(AcceptLoopAsync(listener));
+            ServerLog.Listening(_logger, _listeners[i].LocalEndPoint!.ToString()!);
+            _acceptLoops.Add(AcceptLoopAsync(_listeners[i], _pipelines[i]));
         }
 
         return Task.CompletedTask;
@@ -219,7 +227,7 @@ public sealed class TcpServer : IAsyncDisposable
         }
     }
 
-    private async Task AcceptLoopAsync(Socket listener)
+    private async Task AcceptLoopAsync(Socket listener, ConnectionHandler pipeline)
     {
         var name = listener.LocalEndPoint!.ToString()!;
         try
@@ -244,7 +252,7 @@ public sealed class TcpServer : IAsyncDisposable
                     continue;
                 }
 
-                Accept(socket);
+                Accept(socket, pipeline);
             }
         }
         catch (Exception) when (_stopAccepting.IsCancellationRequested)
@@ -288,7 +296,7 @@ public sealed class TcpServer : IAsyncDisposable
         SocketError.NoBufferSpaceAvailable or
         SocketError.Interrupted;
 
-    private void Accept(Socket socket)
+    private void Accept(Socket socket, ConnectionHandler pipeline)
     {
         var max = _options.MaxConnections;
         if (max is { } limit && !TryReserveConnection(limit))
@@ -312,7 +320,7 @@ public sealed class TcpServer : IAsyncDisposable
         var connection = new TcpConnection(socket, _settings, _onConnectionClosed);
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _connections[connection] = gate.Task;
-        _ = RunConnectionAsync(connection, gate);
+        _ = RunConnectionAsync(connection, pipeline, gate);
     }
 
     private bool TryReserveConnection(int limit)
@@ -333,13 +341,13 @@ public sealed class TcpServer : IAsyncDisposable
         }
     }
 
-    private async Task RunConnectionAsync(TcpConnection connection, TaskCompletionSource done)
+    private async Task RunConnectionAsync(TcpConnection connection, ConnectionHandler pipeline, TaskCompletionSource done)
     {
         try
         {
             // Yield so the accept loop goes on while this handler starts.
             await Task.Yield();
-            await _handler(connection, _stopping.Token).ConfigureAwait(false);
+            await pipeline(connection, _stopping.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is ConnectionResetException or ConnectionAbortedException)
         {
@@ -349,7 +357,7 @@ public sealed class TcpServer : IAsyncDisposable
         {
             // The handler honoured the stop signal.
         }
-        catch (FramingException ex)
+        catch (ProtocolException ex)
         {
             // The peer's bytes broke the protocol: its fault, not the handler's. Only this connection closes.
             ServerLog.ProtocolError(_logger, connection.Id, ex.GetType().Name, ex.Message);

@@ -25,6 +25,28 @@ public sealed class TcpServerOptions : TcpConnectionOptions
     /// </summary>
     public IList<EndPoint> EndPoints { get; } = [];
 
+    /// <summary>Gets the per-endpoint middleware registered by <see cref="Listen"/>, by endpoint instance.</summary>
+    internal Dictionary<EndPoint, ConnectionBuilder> EndPointMiddleware { get; } = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>
+    /// Adds an endpoint with middleware of its own, which runs inside the server-wide
+    /// <see cref="TcpConnectionOptions.Middleware"/>: the place for TLS on one port and not another, or the PROXY
+    /// protocol on the port a load balancer connects to.
+    /// </summary>
+    /// <param name="endPoint">The endpoint, as in <see cref="EndPoints"/>.</param>
+    /// <param name="configure">Adds the endpoint's middleware, outermost first.</param>
+    /// <returns>These options, for chaining.</returns>
+    public TcpServerOptions Listen(EndPoint endPoint, Action<ConnectionBuilder> configure)
+    {
+        ArgumentNullException.ThrowIfNull(endPoint);
+        ArgumentNullException.ThrowIfNull(configure);
+        var builder = new ConnectionBuilder();
+        configure(builder);
+        EndPoints.Add(endPoint);
+        EndPointMiddleware[endPoint] = builder;
+        return this;
+    }
+
     /// <summary>Gets or sets the listen backlog (pending connections the OS queues). Defaults to 512, as Kestrel.</summary>
     public int Backlog
     {

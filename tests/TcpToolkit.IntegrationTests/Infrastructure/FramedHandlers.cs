@@ -1,6 +1,6 @@
 using System.Buffers;
+using TcpToolkit.Connections;
 using TcpToolkit.Framing;
-using TcpToolkit.Transport;
 
 namespace TcpToolkit.IntegrationTests;
 
@@ -8,7 +8,7 @@ namespace TcpToolkit.IntegrationTests;
 internal static class FramedHandlers
 {
     /// <summary>Echoes each length32 frame back as a frame, flushing before each wait (like the EchoServer sample).</summary>
-    public static Func<TcpConnection, CancellationToken, Task> Echo(LengthFieldCodecOptions options) => async (connection, stopping) =>
+    public static ConnectionHandler Echo(LengthFieldCodecOptions options) => async (connection, stopping) =>
     {
         var reader = new FrameReader(connection.Input);
         var writer = new FrameWriter(connection.Output);
@@ -33,7 +33,7 @@ internal static class FramedHandlers
     };
 
     /// <summary>Sends <paramref name="payload"/> as a frame and checks that it comes back unchanged.</summary>
-    public static async Task RoundTripAsync(TcpConnection connection, FrameReader reader, LengthFieldCodecOptions options, ReadOnlyMemory<byte> payload, CancellationToken ct)
+    public static async Task RoundTripAsync(Connection connection, FrameReader reader, LengthFieldCodecOptions options, ReadOnlyMemory<byte> payload, CancellationToken ct)
     {
         await new FrameWriter(connection.Output).WriteAsync(new LengthFieldFrameEncoder(options), payload, ct);
         var result = await reader.ReadAsync(new LengthFieldFrameDecoder(options), ct);

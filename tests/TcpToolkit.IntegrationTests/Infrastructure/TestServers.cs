@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net;
+using TcpToolkit.Connections;
 using TcpToolkit.Transport;
 
 namespace TcpToolkit.IntegrationTests;
@@ -8,7 +9,7 @@ namespace TcpToolkit.IntegrationTests;
 internal static class TestServers
 {
     public static async Task<TcpServer> StartAsync(
-        Func<TcpConnection, CancellationToken, Task> handler,
+        ConnectionHandler handler,
         Action<TcpServerOptions>? configure = null,
         EndPoint? endPoint = null)
     {
@@ -20,7 +21,7 @@ internal static class TestServers
     }
 
     /// <summary>Echoes every byte until the peer's FIN, then returns (the server then closes gracefully).</summary>
-    public static async Task EchoAsync(TcpConnection connection, CancellationToken cancellationToken)
+    public static async Task EchoAsync(Connection connection, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -40,7 +41,7 @@ internal static class TestServers
     }
 
     /// <summary>Reads until EOF and returns everything that arrived.</summary>
-    public static async Task<byte[]> ReadToEndAsync(TcpConnection connection, CancellationToken cancellationToken)
+    public static async Task<byte[]> ReadToEndAsync(Connection connection, CancellationToken cancellationToken)
     {
         var received = new ArrayBufferWriter<byte>();
         while (true)

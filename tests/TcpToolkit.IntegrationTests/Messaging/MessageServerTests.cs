@@ -69,7 +69,7 @@ public sealed class MessageServerTests
         serverSide.CloseReason.Should().Be(CloseReason.ProtocolError);
     }
 
-    private static async Task<byte[]> ReadExactlyAsync(TcpConnection connection, int count, CancellationToken ct)
+    private static async Task<byte[]> ReadExactlyAsync(Connection connection, int count, CancellationToken ct)
     {
         var buffer = new byte[count];
         var total = 0;

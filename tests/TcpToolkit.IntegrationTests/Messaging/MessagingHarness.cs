@@ -1,5 +1,6 @@
 using System.Net;
 using System.Threading.Channels;
+using TcpToolkit.Connections;
 using TcpToolkit.Messaging;
 using TcpToolkit.Transport;
 
@@ -8,7 +9,7 @@ namespace TcpToolkit.IntegrationTests.Messaging;
 /// <summary>A TcpServer running a MessageServer on loopback, remembering the server-side connections so tests can break them.</summary>
 internal sealed class MessagingHarness : IAsyncDisposable
 {
-    private readonly Channel<TcpConnection> _connections = Channel.CreateUnbounded<TcpConnection>();
+    private readonly Channel<Connection> _connections = Channel.CreateUnbounded<Connection>();
 
     private MessagingHarness(TcpServer server)
     {
@@ -37,7 +38,7 @@ internal sealed class MessagingHarness : IAsyncDisposable
         return harness;
     }
 
-    public ValueTask<TcpConnection> NextConnectionAsync(CancellationToken cancellationToken) => _connections.Reader.ReadAsync(cancellationToken);
+    public ValueTask<Connection> NextConnectionAsync(CancellationToken cancellationToken) => _connections.Reader.ReadAsync(cancellationToken);
 
     public ValueTask DisposeAsync() => Server.DisposeAsync();
 }
