@@ -179,7 +179,7 @@ internal static class CompareHarness
         var seconds = (generatorRuns * (options.WarmUp + options.Duration + 1.5)) + (idleRuns * 15) + (burstRuns * 8);
         return string.Create(
             CultureInfo.InvariantCulture,
-            $"compare: {servers} servers ({string.Join(',', options.ServerIds)}), scenarios {string.Join(',', options.ScenarioIds)}, {options.Runs} runs of {options.WarmUp:0.#} s + {options.Duration:0.#} s: about {Math.Ceiling(seconds / 60)} min after the build.");
+            $"compare: {servers} servers ({string.Join(',', options.ServerIds)}), scenarios {string.Join(',', options.ScenarioIds)}, {options.Runs} run{(options.Runs == 1 ? "" : "s")} of {options.WarmUp:0.#} s + {options.Duration:0.#} s: about {Math.Ceiling(seconds / 60)} min after the build.");
     }
 
     /// <summary>Runs one measurement; a failure is logged and kept for the report instead of ending a long run.</summary>

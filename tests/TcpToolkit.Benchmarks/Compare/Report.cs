@@ -114,7 +114,14 @@ internal static class Report
         }
 
         md.AppendLine();
-        md.Append(C, $"Targets met: {met} of {met + missed + unmeasured}").Append(unmeasured > 0 ? string.Create(C, $" ({unmeasured} not measured: a scenario or server was not selected, or its runs failed)") : "").AppendLine(".").AppendLine();
+        if (met + missed + unmeasured == 0)
+        {
+            md.AppendLine("No scenario with a target (small, raw) in this run.").AppendLine();
+        }
+        else
+        {
+            md.Append(C, $"Targets met: {met} of {met + missed + unmeasured}").Append(unmeasured > 0 ? string.Create(C, $" ({unmeasured} not measured: a scenario or server was not selected, or its runs failed)") : "").AppendLine(".").AppendLine();
+        }
 
         void Count(double? ratio, double target)
         {
