@@ -7,5 +7,11 @@ if (args.Length > 0 && args[0] == "compare")
     return await CompareHarness.RunAsync(args[1..]);
 }
 
+// The client side of the harness's connection-burst measurement, run by the harness as a pinned process of its own.
+if (args.Length > 0 && args[0] == "burst-client")
+{
+    return await BurstClient.RunAsync(args[1..]);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 return 0;

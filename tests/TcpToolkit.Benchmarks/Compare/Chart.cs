@@ -14,37 +14,45 @@ internal static class Chart
     private const int PanelHeight = 220;
     private const int Margin = 20;
     private const int LegendHeight = 60;
-    private static readonly string[] Colors = ["#2b6cb0", "#c05621", "#718096", "#2f855a", "#6b46c1"];
+    private const int LegendItemWidth = 230;
+    private const int LegendRowHeight = 20;
+
+    // TcpToolkit and its fastest mode in blues, Kestrel and Kestrel-inline in oranges (the table's order), then the rest.
+    private static readonly string[] Colors = ["#2b6cb0", "#63b3ed", "#c05621", "#f6ad55", "#718096", "#2f855a", "#6b46c1"];
 
     public static string Svg(List<Summary> summaries, PeerServer[] servers, Scenario[] scenarios)
     {
         var c = CultureInfo.InvariantCulture;
         var width = (scenarios.Length * (PanelWidth + Margin)) + Margin;
-        var height = LegendHeight + (2 * (PanelHeight + Margin)) + Margin;
+        var colors = servers.Select(s => Colors[Math.Max(0, Array.IndexOf(HarnessOptions.AllServerIds, s.Id)) % Colors.Length]).ToArray();
+        var perLegendRow = Math.Max(1, (width - Margin) / LegendItemWidth);
+        var legendHeight = LegendHeight + ((servers.Length - 1) / perLegendRow * LegendRowHeight);
+        var height = legendHeight + (2 * (PanelHeight + Margin)) + Margin;
         var svg = new StringBuilder();
         svg.Append(c, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" font-family=\"sans-serif\" font-size=\"12\">").AppendLine();
         svg.Append(c, $"<rect width=\"{width}\" height=\"{height}\" fill=\"white\"/>").AppendLine();
         svg.Append(c, $"<text x=\"{Margin}\" y=\"22\" font-size=\"16\" font-weight=\"bold\">Echo servers, server on 1 core, tcptk bench on the other (medians)</text>").AppendLine();
         for (var i = 0; i < servers.Length; i++)
         {
-            var x = Margin + (i * 230);
-            svg.Append(c, $"<rect x=\"{x}\" y=\"36\" width=\"14\" height=\"14\" fill=\"{Colors[i % Colors.Length]}\"/>");
-            svg.Append(c, $"<text x=\"{x + 20}\" y=\"48\">{Escape(servers[i].Name)}</text>").AppendLine();
+            var x = Margin + (i % perLegendRow * LegendItemWidth);
+            var y = 36 + (i / perLegendRow * LegendRowHeight);
+            svg.Append(c, $"<rect x=\"{x}\" y=\"{y}\" width=\"14\" height=\"14\" fill=\"{colors[i]}\"/>");
+            svg.Append(c, $"<text x=\"{x + 20}\" y=\"{y + 12}\">{Escape(servers[i].Name)}</text>").AppendLine();
         }
 
         for (var s = 0; s < scenarios.Length; s++)
         {
             var x = Margin + (s * (PanelWidth + Margin));
             var values = servers.Select(server => summaries.FirstOrDefault(m => m.Scenario == scenarios[s] && m.Server == server)?.Median).ToArray();
-            Panel(svg, x, LegendHeight, scenarios[s].Name + ": msg/s (higher is better)", scenarios[s].Describe(), values.Select(v => v?.MessagesPerSecond).ToArray(), "N0");
-            Panel(svg, x, LegendHeight + PanelHeight + Margin, scenarios[s].Name + ": p99 µs (lower is better)", scenarios[s].Describe(), values.Select(v => v?.P99).ToArray(), "N0");
+            Panel(svg, x, legendHeight, scenarios[s].Name + ": msg/s (higher is better)", scenarios[s].Describe(), values.Select(v => v?.MessagesPerSecond).ToArray(), colors, "N0");
+            Panel(svg, x, legendHeight + PanelHeight + Margin, scenarios[s].Name + ": p99 µs (lower is better)", scenarios[s].Describe(), values.Select(v => v?.P99).ToArray(), colors, "N0");
         }
 
         svg.AppendLine("</svg>");
         return svg.ToString();
     }
 
-    private static void Panel(StringBuilder svg, int x, int y, string title, string subtitle, double?[] values, string format)
+    private static void Panel(StringBuilder svg, int x, int y, string title, string subtitle, double?[] values, string[] colors, string format)
     {
         var c = CultureInfo.InvariantCulture;
         const int Top = 44;
@@ -68,7 +76,7 @@ internal static class Chart
             var barHeight = value / max * (plotHeight - 14);
             var bx = 10 + (i * slot) + ((slot - barWidth) / 2);
             var by = Top + plotHeight - barHeight;
-            svg.Append(c, $"<rect x=\"{bx:0.#}\" y=\"{by:0.#}\" width=\"{barWidth:0.#}\" height=\"{barHeight:0.#}\" fill=\"{Colors[i % Colors.Length]}\"/>");
+            svg.Append(c, $"<rect x=\"{bx:0.#}\" y=\"{by:0.#}\" width=\"{barWidth:0.#}\" height=\"{barHeight:0.#}\" fill=\"{colors[i]}\"/>");
             svg.Append(c, $"<text x=\"{bx + (barWidth / 2):0.#}\" y=\"{by - 3:0.#}\" text-anchor=\"middle\" font-size=\"10\">{value.ToString(format, c)}</text>").AppendLine();
         }
 

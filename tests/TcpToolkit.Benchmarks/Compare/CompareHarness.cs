@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -9,34 +10,25 @@ using System.Text.Json;
 namespace TcpToolkit.Benchmarks.Compare;
 
 /// <summary>
-/// <c>dotnet run -c Release --project tests/TcpToolkit.Benchmarks -- compare</c>: runs every scenario against every
-/// server, each server pinned to core 0 (<c>taskset -c 0</c>) and <c>tcptk bench</c> pinned to core 1, several times;
-/// then the idle-connection memory test; prints and writes docs/benchmarks.md and docs/benchmarks.svg.
+/// <c>dotnet run -c Release --project tests/TcpToolkit.Benchmarks -- compare</c>: runs every selected scenario against
+/// every selected server (<see cref="HarnessOptions.Usage"/>), each server pinned to core 0 (<c>taskset -c 0</c>) and
+/// <c>tcptk bench</c> pinned to core 1 with the same arguments for every server, several times; then the
+/// allocation, idle-connection and connection-burst measurements; prints the report and writes it
+/// (docs/benchmarks.md and docs/benchmarks.svg for a complete run).
 /// </summary>
 internal static class CompareHarness
 {
+    /// <summary>How long the burst client may take in all; connects still pending then count as failed.</summary>
+    private const double BurstDeadlineSeconds = 60;
+
+    /// <summary>How long one connect of the burst may take (a dropped SYN is retried after 1, 3 and 7 s).</summary>
+    private const double BurstConnectTimeoutSeconds = 10;
+
     public static async Task<int> RunAsync(string[] args)
     {
-        var runs = 3;
-        var duration = 5.0;
-        var warmUp = 2.0;
-        var idleConnections = 10_000;
-        var build = true;
-        string? only = null;
-        for (var i = 0; i < args.Length; i++)
+        if (HarnessOptions.Parse(args, Console.Error) is not { } options)
         {
-            switch (args[i])
-            {
-                case "--runs": runs = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
-                case "--duration": duration = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
-                case "--warmup": warmUp = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
-                case "--idle": idleConnections = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
-                case "--no-build": build = false; break;
-                case "--only": only = args[++i]; break;
-                default:
-                    Console.Error.WriteLine("Usage: compare [--runs 3] [--duration 5] [--warmup 2] [--idle 10000] [--no-build] [--only SCENARIO]");
-                    return 1;
-            }
+            return 1;
         }
 
         if (!OperatingSystem.IsLinux() || Environment.ProcessorCount < 2)
@@ -46,63 +38,100 @@ internal static class CompareHarness
         }
 
         var root = FindRoot();
-        var servers = PeerServer.All(root);
+        var servers = PeerServer.All(root).Where(s => options.ServerIds.Contains(s.Id)).ToArray();
+        var scenarios = Scenario.All.Where(s => options.Has(s.Id)).ToArray();
+        var probe = options.Has(HarnessOptions.Alloc) ? PeerServer.AllocationProbe(root) : null;
         var cli = Path.Combine(root, "src/TcpToolkit.Cli/bin/Release/net10.0/tcptk.dll");
-        if (build)
+        Console.WriteLine(Estimate(options, servers.Length, scenarios.Length));
+        if (Environment.GetEnvironmentVariable(PeerServer.InlineCompletionsVariable) is not null)
         {
-            foreach (var project in servers.Select(s => s.ProjectPath).Append(Path.Combine(root, "src/TcpToolkit.Cli")))
+            Console.WriteLine($"Note: {PeerServer.InlineCompletionsVariable} is set in this shell; the harness removes it for every process it starts except the servers whose row sets it.");
+        }
+
+        if (options.Build)
+        {
+            var projects = servers.Select(s => s.ProjectPath).Append(Path.Combine(root, "src/TcpToolkit.Cli"));
+            foreach (var project in (probe is null ? projects : projects.Append(probe.ProjectPath)).Distinct())
             {
                 await RunToEndAsync("dotnet", ["build", project, "-c", "Release", "-nologo", "-v", "q"]);
             }
         }
 
+        // Start every server once before measuring anything: a missing option or a crash at start-up fails here, in
+        // seconds, and each server's first line (which names its mode) goes into the log.
+        if (!await PreflightAsync(probe is null ? servers : [.. servers, probe], cli))
+        {
+            return 1;
+        }
+
         var loadBefore = ProcessStats.LoadAverage();
         var started = Stopwatch.GetTimestamp();
-        var scenarios = Scenario.All.Where(s => only is null || s.Name == only).ToArray();
+        var failures = new List<string>();
         var results = new Dictionary<(Scenario, PeerServer), List<RunResult>>();
         foreach (var scenario in scenarios)
         {
-            for (var run = 0; run < runs; run++)
+            for (var run = 0; run < options.Runs; run++)
             {
                 // Rotate the order each run, so a burst of background load does not always hit the same server.
                 for (var k = 0; k < servers.Length; k++)
                 {
                     var server = servers[(k + run) % servers.Length];
-                    var result = await RunOnceAsync(server, scenario, cli, duration, warmUp);
-                    Console.WriteLine(string.Create(
-                        CultureInfo.InvariantCulture,
-                        $"{scenario.Name,-15} run {run + 1}  {server.Name,-29} {result.MessagesPerSecond,12:N0} msg/s {result.MegabytesPerSecond,9:N1} MB/s  p99 {result.P99,9:N1} us  cpu server {result.ServerCpu:P0} generator {result.GeneratorCpu:P0}"));
-                    if (!results.TryGetValue((scenario, server), out var list))
+                    var label = string.Create(CultureInfo.InvariantCulture, $"{scenario.Name,-15} run {run + 1}  {server.Name,-29}");
+                    if (await TryAsync(label, failures, () => RunOnceAsync(server, scenario, cli, options, stats: false)) is { } result)
                     {
-                        results[(scenario, server)] = list = [];
+                        Console.WriteLine(string.Create(
+                            CultureInfo.InvariantCulture,
+                            $"{label} {result.MessagesPerSecond,12:N0} msg/s {result.MegabytesPerSecond,9:N1} MB/s  p99 {result.P99,9:N1} us  cpu server {result.ServerCpu:P0} generator {result.GeneratorCpu:P0}"));
+                        Add(results, (scenario, server), result);
                     }
+                }
+            }
+        }
 
-                    list.Add(result);
+        var allocation = new List<double>();
+        for (var run = 0; probe is not null && run < options.Runs; run++)
+        {
+            var label = string.Create(CultureInfo.InvariantCulture, $"allocation run {run + 1}  {probe.Name,-29}");
+            if (await TryAsync(label, failures, () => RunOnceAsync(probe, Scenario.SmallMessages, cli, options, stats: true)) is { } result)
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{label} {result.MessagesPerSecond,12:N0} msg/s  {result.AllocatedBytesPerFrame?.ToString("0.0000", CultureInfo.InvariantCulture) ?? "n/a (window too short)"} B/frame"));
+                if (result.AllocatedBytesPerFrame is { } perFrame)
+                {
+                    allocation.Add(perFrame);
                 }
             }
         }
 
         var idle = new Dictionary<PeerServer, List<IdleResult>>();
-        if (only is null && idleConnections > 0)
+        for (var run = 0; options.Has(HarnessOptions.Idle) && options.IdleConnections > 0 && run < options.Runs; run++)
         {
-            for (var run = 0; run < runs; run++)
+            foreach (var server in servers)
             {
-                foreach (var server in servers)
+                var label = string.Create(CultureInfo.InvariantCulture, $"idle {options.IdleConnections} run {run + 1}  {server.Name,-29}");
+                if (await TryAsync(label, failures, () => MeasureIdleAsync(server, options.IdleConnections)) is { } result)
                 {
-                    var perConnection = await MeasureIdleAsync(server, idleConnections);
-                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"idle {idleConnections} run {run + 1}  {server.Name,-29} {perConnection.BytesPerConnection / 1024:N2} KiB/connection ({perConnection.Accepted} accepted)"));
-                    if (!idle.TryGetValue(server, out var list))
-                    {
-                        idle[server] = list = [];
-                    }
-
-                    list.Add(perConnection);
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{label} {result.BytesPerConnection / 1024:N2} KiB/connection ({result.Accepted} accepted)"));
+                    Add(idle, server, result);
                 }
             }
         }
 
-        var summaries = results.Select(r => new Summary(r.Key.Item1, r.Key.Item2, r.Value.Count, Median(r.Value))).ToList();
-        var idleMedians = idle.ToDictionary(i => i.Key, i => new IdleResult(MedianOf(i.Value.Select(r => r.BytesPerConnection)), (int)MedianOf(i.Value.Select(r => (double)r.Accepted))));
+        var burst = new Dictionary<PeerServer, List<BurstResult>>();
+        for (var run = 0; options.Has(HarnessOptions.Burst) && options.BurstConnections > 0 && run < options.Runs; run++)
+        {
+            foreach (var server in servers)
+            {
+                var label = string.Create(CultureInfo.InvariantCulture, $"burst {options.BurstConnections} run {run + 1}  {server.Name,-29}");
+                if (await TryAsync(label, failures, () => MeasureBurstAsync(server, options)) is { } result)
+                {
+                    Console.WriteLine(string.Create(
+                        CultureInfo.InvariantCulture,
+                        $"{label} {result.ConnectsPerSecond,9:N0} connects/s in {result.Seconds:0.00} s, connect p99 {result.ConnectP99Ms:N1} ms max {result.ConnectMaxMs:N0} ms, {result.Failed} failed, {result.Accepted} accepted, listen overflows +{result.ListenOverflows?.ToString(CultureInfo.InvariantCulture) ?? "?"} drops +{result.ListenDrops?.ToString(CultureInfo.InvariantCulture) ?? "?"}"));
+                    Add(burst, server, result);
+                }
+            }
+        }
+
         var machine = new MachineInfo(
             CpuModel(),
             RuntimeInformation.FrameworkDescription,
@@ -111,35 +140,149 @@ internal static class CompareHarness
             loadBefore,
             ProcessStats.LoadAverage(),
             Stopwatch.GetElapsedTime(started));
-        var settings = new HarnessSettings(runs, duration, warmUp, idleConnections);
-        var markdown = Report.Markdown(summaries, idleMedians, machine, settings, servers, scenarios);
+        var outcome = new CompareResults(
+            [.. results.Select(r => new Summary(r.Key.Item1, r.Key.Item2, r.Value.Count, Median(r.Value)))],
+            idle.ToDictionary(i => i.Key, i => new IdleResult(MedianOf(i.Value.Select(r => r.BytesPerConnection)), (int)MedianOf(i.Value.Select(r => (double)r.Accepted)))),
+            burst.ToDictionary(b => b.Key, b => Median(b.Value)),
+            allocation.Count > 0 ? MedianOf(allocation) : null,
+            failures);
+        var output = options.Out ?? (options.IsComplete ? Path.Combine(root, "docs", "benchmarks.md") : null);
+        var chart = output is null ? null : Path.ChangeExtension(output, ".svg");
+        var markdown = Report.Markdown(outcome, machine, options, servers, scenarios, chart is null ? null : Path.GetFileName(chart));
         Console.WriteLine();
         Console.WriteLine(markdown);
-        if (only is null)
+        if (output is not null && chart is not null)
         {
-            var docs = Path.Combine(root, "docs");
-            Directory.CreateDirectory(docs);
-            await File.WriteAllTextAsync(Path.Combine(docs, "benchmarks.md"), markdown);
-            await File.WriteAllTextAsync(Path.Combine(docs, "benchmarks.svg"), Chart.Svg(summaries, servers, scenarios));
-            Console.WriteLine("Wrote docs/benchmarks.md and docs/benchmarks.svg");
+            Directory.CreateDirectory(Path.GetDirectoryName(output)!);
+            await File.WriteAllTextAsync(output, markdown);
+            await File.WriteAllTextAsync(chart, Chart.Svg(outcome.Summaries, servers, scenarios));
+            Console.WriteLine($"Wrote {output} and {chart}");
+        }
+        else
+        {
+            Console.WriteLine("Not written (not every scenario was selected): pass --out PATH to keep this report.");
         }
 
-        return 0;
+        return failures.Count == 0 ? 0 : 2;
     }
 
-    private static async Task<RunResult> RunOnceAsync(PeerServer server, Scenario scenario, string cli, double duration, double warmUp)
+    /// <summary>
+    /// The expected length of a run, from the full run of f42ebfc (4 servers, 12.3 min) and the burst's trial runs: a
+    /// generator run costs its warm-up and measured seconds plus about 1.5 s to start and stop, an idle measurement
+    /// about 15 s (75 s for a server that never accepts them all), a burst about 8 s.
+    /// </summary>
+    private static string Estimate(HarnessOptions options, int servers, int scenarios)
     {
-        var stats = server.Name == "TcpToolkit" && scenario.Framing == "length32";
-        using var serverProcess = await ServerProcess.StartAsync(server, scenario.Framing, stats);
-        var start = new ProcessStartInfo("taskset") { RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var argument in (string[])[
-            "-c", "1", "dotnet", cli, "bench", "--host", "127.0.0.1", "--port", serverProcess.Port.ToString(CultureInfo.InvariantCulture),
-            "--framing", scenario.Framing, "--connections", Invariant(scenario.Connections), "--depth", Invariant(scenario.Depth),
-            "--size", Invariant(scenario.Size), "--duration", Invariant(duration), "--warmup", Invariant(warmUp), "--json"])
+        var generatorRuns = options.Runs * ((servers * scenarios) + (options.Has(HarnessOptions.Alloc) ? 1 : 0));
+        var idleRuns = options.Has(HarnessOptions.Idle) && options.IdleConnections > 0 ? options.Runs * servers : 0;
+        var burstRuns = options.Has(HarnessOptions.Burst) && options.BurstConnections > 0 ? options.Runs * servers : 0;
+        var seconds = (generatorRuns * (options.WarmUp + options.Duration + 1.5)) + (idleRuns * 15) + (burstRuns * 8);
+        return string.Create(
+            CultureInfo.InvariantCulture,
+            $"compare: {servers} servers ({string.Join(',', options.ServerIds)}), scenarios {string.Join(',', options.ScenarioIds)}, {options.Runs} run{(options.Runs == 1 ? "" : "s")} of {options.WarmUp:0.#} s + {options.Duration:0.#} s: about {Math.Ceiling(seconds / 60)} min after the build.");
+    }
+
+    /// <summary>Runs one measurement; a failure is logged and kept for the report instead of ending a long run.</summary>
+    private static async Task<T?> TryAsync<T>(string label, List<string> failures, Func<Task<T>> measure)
+        where T : class
+    {
+        try
+        {
+            return await measure();
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or JsonException or IOException or SocketException or Win32Exception)
+        {
+            var message = label.Trim() + ": " + ex.Message.ReplaceLineEndings(" ");
+            Console.WriteLine("FAILED " + message);
+            failures.Add(message);
+            return null;
+        }
+    }
+
+    private static void Add<TKey, TValue>(Dictionary<TKey, List<TValue>> results, TKey key, TValue value)
+        where TKey : notnull
+    {
+        if (!results.TryGetValue(key, out var list))
+        {
+            results[key] = list = [];
+        }
+
+        list.Add(value);
+    }
+
+    private static async Task<bool> PreflightAsync(PeerServer[] servers, string cli)
+    {
+        if (!File.Exists(cli))
+        {
+            Console.Error.WriteLine(cli + " is not built (run without --no-build).");
+            return false;
+        }
+
+        foreach (var server in servers)
+        {
+            if (!File.Exists(server.AssemblyPath))
+            {
+                Console.Error.WriteLine($"{server.Id}: {server.AssemblyPath} is not built (run without --no-build).");
+                return false;
+            }
+
+            if (server.RequiredOption is { } option && !(await HelpAsync(server)).Contains(option, StringComparison.Ordinal))
+            {
+                Console.Error.WriteLine($"{server.Id}: `{server.Describe()}` needs {option}, which this build of {server.AssemblyName} does not list in its --help. Build one that has it, or leave {server.Id} out of --servers.");
+                return false;
+            }
+
+            try
+            {
+                using var process = await ServerProcess.StartAsync(server, "raw", stats: false);
+                await process.WaitForFirstLineAsync(TimeSpan.FromSeconds(5));
+                Console.WriteLine($"  {server.Id,-19} {(process.FirstLine.Length > 0 ? process.FirstLine : "listening on 127.0.0.1:" + process.Port)}");
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or Win32Exception)
+            {
+                Console.Error.WriteLine($"{server.Id}: did not start: {ex.Message}");
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>The server's help: its leading sub-command words (e.g. <c>echo-server</c>) then <c>--help</c>.</summary>
+    private static async Task<string> HelpAsync(PeerServer server)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in (string[])[server.AssemblyPath, .. server.Arguments.TakeWhile(a => !a.StartsWith('-')), "--help"])
         {
             start.ArgumentList.Add(argument);
         }
 
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start " + server.Name);
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return await output + await error;
+    }
+
+    /// <summary>The generator's arguments: a function of the scenario and the settings only, never of the server.</summary>
+    public static string[] GeneratorArguments(Scenario scenario, string port, double duration, double warmUp) =>
+    [
+        "bench", "--host", "127.0.0.1", "--port", port, "--framing", scenario.Framing,
+        "--connections", Invariant(scenario.Connections), "--depth", Invariant(scenario.Depth), "--size", Invariant(scenario.Size),
+        "--duration", Invariant(duration), "--warmup", Invariant(warmUp), "--json",
+    ];
+
+    private static async Task<RunResult> RunOnceAsync(PeerServer server, Scenario scenario, string cli, HarnessOptions options, bool stats)
+    {
+        var (duration, warmUp) = (options.Duration, options.WarmUp);
+        using var serverProcess = await ServerProcess.StartAsync(server, scenario.Framing, stats);
+        var start = new ProcessStartInfo("taskset") { RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var argument in (string[])["-c", "1", "dotnet", cli, .. GeneratorArguments(scenario, Invariant(serverProcess.Port), duration, warmUp)])
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        ServerProcess.ApplyEnvironment(start, new Dictionary<string, string>());
         using var generator = Process.Start(start) ?? throw new InvalidOperationException("Could not start tcptk bench.");
         var output = generator.StandardOutput.ReadToEndAsync();
 
@@ -154,8 +297,22 @@ internal static class CompareHarness
         var windowEnd = Stopwatch.GetTimestamp();
         var window = Stopwatch.GetElapsedTime(windowStart, windowEnd).TotalSeconds;
 
-        await generator.WaitForExitAsync();
-        var json = (await output).Split('\n').Last(l => l.StartsWith('{'));
+        // A generator stuck on a server that stopped answering must not stall an unattended run.
+        using (var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
+        {
+            try
+            {
+                await generator.WaitForExitAsync(limit.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                generator.Kill(entireProcessTree: true);
+                throw new TimeoutException($"tcptk bench against {server.Name} did not finish 30 s after its measured window.");
+            }
+        }
+
+        var json = (await output).Split('\n').LastOrDefault(l => l.StartsWith('{'))
+            ?? throw new InvalidOperationException($"tcptk bench printed no summary against {server.Name} (exit code {generator.ExitCode}).");
         using var document = JsonDocument.Parse(json);
         var summary = document.RootElement;
         if (summary.GetProperty("errors").GetInt32() != 0 || generator.ExitCode != 0)
@@ -231,6 +388,87 @@ internal static class CompareHarness
         }
     }
 
+    /// <summary>
+    /// The connection burst: after 200 warm-up connections (JIT, pools), <c>burst-client</c> (pinned to core 1, plain
+    /// sockets) opens the connections as fast as it can with a bounded number in flight and keeps them open; the
+    /// harness then waits up to 10 s for the server to hold them all and reads the kernel's listen-queue counters
+    /// before and after.
+    /// </summary>
+    private static async Task<BurstResult> MeasureBurstAsync(PeerServer server, HarnessOptions options)
+    {
+        using var serverProcess = await ServerProcess.StartAsync(server, "raw", stats: false);
+        await OpenAsync(new IPEndPoint(IPAddress.Loopback, serverProcess.Port), 200, dispose: true);
+        await WaitForStableDescriptorsAsync(serverProcess.Pid, TimeSpan.FromSeconds(10));
+        var descriptorsBefore = ProcessStats.OpenDescriptors(serverProcess.Pid);
+        var countersBefore = await Nstat.ReadAsync();
+        var start = new ProcessStartInfo("taskset") { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var argument in (string[])[
+            "-c", "1", "dotnet", typeof(BurstClient).Assembly.Location, "burst-client", "--port", Invariant(serverProcess.Port),
+            "--count", Invariant(options.BurstConnections), "--concurrency", Invariant(options.BurstConcurrency),
+            "--connect-timeout", Invariant(BurstConnectTimeoutSeconds), "--deadline", Invariant(BurstDeadlineSeconds)])
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        ServerProcess.ApplyEnvironment(start, new Dictionary<string, string>());
+        using var client = Process.Start(start) ?? throw new InvalidOperationException("Could not start burst-client.");
+        try
+        {
+            string? line;
+            using (var limit = new CancellationTokenSource(TimeSpan.FromSeconds(BurstDeadlineSeconds + 30)))
+            {
+                do
+                {
+                    line = await client.StandardOutput.ReadLineAsync(limit.Token);
+                }
+                while (line is not null && !line.StartsWith('{'));
+            }
+
+            if (line is null)
+            {
+                throw new InvalidOperationException("burst-client exited without a result (exit code " + (client.HasExited ? Invariant(client.ExitCode) : "?") + ").");
+            }
+
+            using var document = JsonDocument.Parse(line);
+            var summary = document.RootElement;
+            var connected = summary.GetProperty("connected").GetInt32();
+
+            // The server holds a descriptor per accepted connection; one that lags behind its listen queue gets 10 s.
+            var deadline = Stopwatch.GetTimestamp() + (10 * Stopwatch.Frequency);
+            while (ProcessStats.OpenDescriptors(serverProcess.Pid) - descriptorsBefore < connected && Stopwatch.GetTimestamp() < deadline)
+            {
+                await Task.Delay(100);
+            }
+
+            var accepted = ProcessStats.OpenDescriptors(serverProcess.Pid) - descriptorsBefore;
+            var countersAfter = await Nstat.ReadAsync();
+            return new BurstResult(
+                summary.GetProperty("connectsPerSec").GetDouble(),
+                summary.GetProperty("seconds").GetDouble(),
+                connected,
+                summary.GetProperty("failed").GetInt32(),
+                accepted,
+                summary.GetProperty("connectP99Ms").GetDouble(),
+                summary.GetProperty("connectMaxMs").GetDouble(),
+                countersBefore is { } b && countersAfter is { } a ? a.Overflows - b.Overflows : null,
+                countersBefore is { } b2 && countersAfter is { } a2 ? a2.Drops - b2.Drops : null);
+        }
+        finally
+        {
+            // End of standard input tells the client to close its connections and exit.
+            client.StandardInput.Close();
+            using var exit = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            try
+            {
+                await client.WaitForExitAsync(exit.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                client.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
     private static async Task WaitForStableDescriptorsAsync(int pid, TimeSpan limit)
     {
         var deadline = Stopwatch.GetTimestamp() + (long)(limit.TotalSeconds * Stopwatch.Frequency);
@@ -284,13 +522,24 @@ internal static class CompareHarness
         MedianOf(runs.Select(r => r.GeneratorCpu)),
         runs.Any(r => r.AllocatedBytesPerFrame is not null) ? MedianOf(runs.Where(r => r.AllocatedBytesPerFrame is not null).Select(r => r.AllocatedBytesPerFrame!.Value)) : null);
 
+    private static BurstResult Median(List<BurstResult> runs) => new(
+        MedianOf(runs.Select(r => r.ConnectsPerSecond)),
+        MedianOf(runs.Select(r => r.Seconds)),
+        (int)MedianOf(runs.Select(r => (double)r.Connected)),
+        (int)MedianOf(runs.Select(r => (double)r.Failed)),
+        (int)MedianOf(runs.Select(r => (double)r.Accepted)),
+        MedianOf(runs.Select(r => r.ConnectP99Ms)),
+        MedianOf(runs.Select(r => r.ConnectMaxMs)),
+        runs.All(r => r.ListenOverflows is not null) ? (long)MedianOf(runs.Select(r => (double)r.ListenOverflows!.Value)) : null,
+        runs.All(r => r.ListenDrops is not null) ? (long)MedianOf(runs.Select(r => (double)r.ListenDrops!.Value)) : null);
+
     private static double MedianOf(IEnumerable<double> values)
     {
         var sorted = values.Order().ToArray();
         return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
     }
 
-    private static string Invariant(double value) => value.ToString(CultureInfo.InvariantCulture);
+    public static string Invariant(double value) => value.ToString(CultureInfo.InvariantCulture);
 
     private static string CpuModel()
     {
@@ -334,5 +583,26 @@ internal sealed record MachineInfo(string Cpu, string Runtime, string Os, int Co
 /// <summary>Server memory per idle connection, and how many of the connections it had accepted when measured.</summary>
 internal sealed record IdleResult(double BytesPerConnection, int Accepted);
 
-/// <summary>How the harness ran.</summary>
-internal sealed record HarnessSettings(int Runs, double Duration, double WarmUp, int IdleConnections);
+/// <summary>
+/// The connection burst against one server: connects/s as the client saw them (connected / time from the first connect
+/// to the last completed one), connect-time tail, connections the server held 10 s later, and the kernel's listen-queue
+/// overflows and drops over the burst (<see langword="null"/> without nstat).
+/// </summary>
+internal sealed record BurstResult(
+    double ConnectsPerSecond,
+    double Seconds,
+    int Connected,
+    int Failed,
+    int Accepted,
+    double ConnectP99Ms,
+    double ConnectMaxMs,
+    long? ListenOverflows,
+    long? ListenDrops);
+
+/// <summary>Everything one compare run measured (medians over its runs), and the measurements that failed.</summary>
+internal sealed record CompareResults(
+    List<Summary> Summaries,
+    Dictionary<PeerServer, IdleResult> Idle,
+    Dictionary<PeerServer, BurstResult> Burst,
+    double? AllocatedBytesPerFrame,
+    List<string> Failures);

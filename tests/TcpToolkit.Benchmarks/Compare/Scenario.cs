@@ -1,31 +1,98 @@
 namespace TcpToolkit.Benchmarks.Compare;
 
 /// <summary>One load shape, run with the same generator settings against every server.</summary>
-internal sealed record Scenario(string Name, string Framing, int Connections, int Depth, int Size)
+/// <param name="Id">The name on the command line (<c>--scenarios</c>).</param>
+/// <param name="Name">The name in the report.</param>
+/// <param name="Framing">The wire format (<c>--framing</c> of the generator and of every server).</param>
+/// <param name="Connections">Connections the generator opens.</param>
+/// <param name="Depth">Messages in flight per connection.</param>
+/// <param name="Size">Payload bytes per message.</param>
+internal sealed record Scenario(string Id, string Name, string Framing, int Connections, int Depth, int Size)
 {
     public static readonly Scenario[] All =
     [
-        new("ping-pong", "length32", 1, 1, 32),
-        new("small messages", "length32", 64, 16, 32),
-        new("bandwidth", "length32", 16, 4, 16 * 1024),
-        new("raw bytes", "raw", 64, 16, 32),
+        new("ping-pong", "ping-pong", "length32", 1, 1, 32),
+        new("small", "small messages", "length32", 64, 16, 32),
+        new("bandwidth", "bandwidth", "length32", 16, 4, 16 * 1024),
+        new("raw", "raw bytes", "raw", 64, 16, 32),
     ];
+
+    public static Scenario SmallMessages => All[1];
 
     public string Describe() => $"C={Connections}, D={Depth}, {(Size >= 1024 ? Size / 1024 + " KiB" : Size + " B")}, {Framing}";
 }
 
-/// <summary>A server under test: how to start it.</summary>
-internal sealed record PeerServer(string Name, string ProjectPath, string AssemblyName, string[] ExtraArgs)
+/// <summary>
+/// A server under test, one row of the table in <see cref="All"/>: the only place that says how each server is started.
+/// The harness runs <c>taskset -c 0 dotnet ASSEMBLY ARGUMENTS... --port N --framing F</c> with <see cref="Environment"/>
+/// added to a copy of its own environment from which the inline-completions variable has been removed.
+/// </summary>
+/// <param name="Id">The name on the command line (<c>--servers</c>).</param>
+/// <param name="Name">The name in the report.</param>
+/// <param name="ProjectPath">The project the harness builds.</param>
+/// <param name="AssemblyName">The project's assembly, run with <c>dotnet</c>.</param>
+/// <param name="Arguments">Arguments before <c>--port</c> and <c>--framing</c> (a sub-command, the server's mode).</param>
+/// <param name="Environment">Variables set for this server's process only.</param>
+/// <param name="RequiredOption">
+/// An option the server must list in its <c>--help</c>; checked before anything is measured, so a build that lacks it
+/// fails at once with a clear message instead of minutes into the run.
+/// </param>
+internal sealed record PeerServer(
+    string Id,
+    string Name,
+    string ProjectPath,
+    string AssemblyName,
+    string[] Arguments,
+    IReadOnlyDictionary<string, string> Environment,
+    string? RequiredOption = null)
 {
-    public static PeerServer[] All(string root) =>
-    [
-        new("TcpToolkit", Path.Combine(root, "samples/EchoServer"), "EchoServer", ["--host", "127.0.0.1", "--quiet"]),
-        new("Kestrel", Path.Combine(root, "tests/TcpToolkit.Benchmarks/Peers/KestrelEcho"), "KestrelEcho", []),
-        new("Socket loop", Path.Combine(root, "tests/TcpToolkit.Benchmarks/Peers/SocketEcho"), "SocketEcho", []),
-        new("Pipelines.Sockets.Unofficial", Path.Combine(root, "tests/TcpToolkit.Benchmarks/Peers/PsuEcho"), "PsuEcho", []),
-    ];
+    /// <summary>.NET's switch that runs socket completions on its epoll thread instead of the thread pool.</summary>
+    public const string InlineCompletionsVariable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
+
+    public const string TcpToolkit = "tcptoolkit";
+    public const string TcpToolkitFastest = "tcptoolkit-fastest";
+    public const string Kestrel = "kestrel";
+    public const string KestrelInline = "kestrel-inline";
+
+    private static readonly Dictionary<string, string> NoVariables = [];
+
+    /// <summary>Every server, in report order.</summary>
+    public static PeerServer[] All(string root)
+    {
+        var cli = Path.Combine(root, "src/TcpToolkit.Cli");
+        var peers = Path.Combine(root, "tests/TcpToolkit.Benchmarks/Peers");
+        return
+        [
+            // tcptk echo-server with its defaults: what a user gets.
+            new(TcpToolkit, "TcpToolkit", cli, "tcptk", ["echo-server", "--host", "127.0.0.1"], NoVariables),
+
+            // The fastest mode (issue #11): epoll loops that never block, trading an idle core for latency. The option is
+            // checked in tcptk's help first, so the harness needs no change once the option lands.
+            new(TcpToolkitFastest, "TcpToolkit-fastest", cli, "tcptk", ["echo-server", "--host", "127.0.0.1", "--busy-poll", "always"], NoVariables, "--busy-poll"),
+            new(Kestrel, "Kestrel", Path.Combine(peers, "KestrelEcho"), "KestrelEcho", [], NoVariables),
+
+            // Kestrel's documented fast mode: UnsafePreferInlineScheduling plus inline socket completions in the runtime.
+            new(KestrelInline, "Kestrel-inline", Path.Combine(peers, "KestrelEcho"), "KestrelEcho", ["--inline"], new Dictionary<string, string> { [InlineCompletionsVariable] = "1" }),
+            new("socket", "Socket loop", Path.Combine(peers, "SocketEcho"), "SocketEcho", [], NoVariables),
+            new("psu", "Pipelines.Sockets.Unofficial", Path.Combine(peers, "PsuEcho"), "PsuEcho", [], NoVariables),
+        ];
+    }
+
+    /// <summary>
+    /// The EchoServer sample, which prints frames echoed and bytes allocated once a second with <c>--stats</c>: the
+    /// allocation measurement runs it (its echo loop is the same as <c>tcptk echo-server</c>'s), no table row does.
+    /// </summary>
+    public static PeerServer AllocationProbe(string root) =>
+        new("echoserver-sample", "EchoServer sample (--stats)", Path.Combine(root, "samples/EchoServer"), "EchoServer", ["--host", "127.0.0.1", "--quiet"], NoVariables);
 
     public string AssemblyPath => Path.Combine(ProjectPath, "bin/Release/net10.0", AssemblyName + ".dll");
+
+    /// <summary>The command line as the report shows it.</summary>
+    public string Describe()
+    {
+        var variables = string.Concat(Environment.Select(v => v.Key + "=" + v.Value + " "));
+        return variables + "dotnet " + AssemblyName + ".dll " + string.Join(' ', [.. Arguments, "--port", "N", "--framing", "F"]).TrimStart();
+    }
 }
 
 /// <summary>What one run of one scenario against one server measured.</summary>

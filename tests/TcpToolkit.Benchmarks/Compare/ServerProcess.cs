@@ -33,10 +33,12 @@ internal sealed class ServerProcess : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in (string[])["-c", "0", "dotnet", server.AssemblyPath, "--port", port.ToString(CultureInfo.InvariantCulture), "--framing", framing, .. server.ExtraArgs])
+        foreach (var argument in (string[])["-c", "0", "dotnet", server.AssemblyPath, .. server.Arguments, "--port", port.ToString(CultureInfo.InvariantCulture), "--framing", framing])
         {
             start.ArgumentList.Add(argument);
         }
+
+        ApplyEnvironment(start, server.Environment);
 
         if (stats)
         {
@@ -63,6 +65,33 @@ internal sealed class ServerProcess : IDisposable
         process.BeginErrorReadLine();
         await result.WaitUntilListeningAsync(server.Name);
         return result;
+    }
+
+    /// <summary>
+    /// Gives a child process the harness's environment without the inline-completions switch, plus
+    /// <paramref name="variables"/>: only the server whose table row sets the switch runs with it, even when the shell
+    /// that started the harness exported it.
+    /// </summary>
+    public static void ApplyEnvironment(ProcessStartInfo start, IReadOnlyDictionary<string, string> variables)
+    {
+        start.Environment.Remove(PeerServer.InlineCompletionsVariable);
+        foreach (var (name, value) in variables)
+        {
+            start.Environment[name] = value;
+        }
+    }
+
+    /// <summary>The first line the server printed (its "listening on" line, which names its mode).</summary>
+    public string FirstLine => Output.TryPeek(out var first) ? first.Line.Replace("stderr: ", "", StringComparison.Ordinal) : "";
+
+    /// <summary>Waits (polling, at most <paramref name="limit"/>) for the server's first output line.</summary>
+    public async Task WaitForFirstLineAsync(TimeSpan limit)
+    {
+        var deadline = Stopwatch.GetTimestamp() + (long)(limit.TotalSeconds * Stopwatch.Frequency);
+        while (Output.IsEmpty && Stopwatch.GetTimestamp() < deadline)
+        {
+            await Task.Delay(20);
+        }
     }
 
     public void Dispose()

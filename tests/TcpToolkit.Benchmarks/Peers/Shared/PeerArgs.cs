@@ -2,35 +2,44 @@ using System.Globalization;
 
 namespace TcpToolkit.Benchmarks.Peers;
 
-/// <summary>The peer servers' command line: <c>--port N --framing raw|length32</c>.</summary>
-internal sealed record PeerArgs(int Port, bool Length32)
+/// <summary>
+/// The peer servers' command line: <c>--port N --framing raw|length32</c>, and <c>--inline</c> for the peers that
+/// have an inline mode (Kestrel's <c>UnsafePreferInlineScheduling</c>).
+/// </summary>
+internal sealed record PeerArgs(int Port, bool Length32, bool Inline)
 {
     /// <summary>Frames above this are a protocol error, as in TcpToolkit's decoder default (1 MiB).</summary>
     public const int MaxFrameLength = 1024 * 1024;
 
-    public static PeerArgs Parse(string[] args)
+    public static PeerArgs Parse(string[] args, bool acceptsInline = false)
     {
+        var usage = "Usage: --port N --framing raw|length32" + (acceptsInline ? " [--inline]" : "");
         var port = 5000;
         var framing = "raw";
-        for (var i = 0; i + 1 < args.Length; i += 2)
+        var inline = false;
+        for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
             {
-                case "--port":
-                    port = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
+                case "--port" when i + 1 < args.Length:
+                    port = int.Parse(args[++i], CultureInfo.InvariantCulture);
                     break;
-                case "--framing":
-                    framing = args[i + 1];
+                case "--framing" when i + 1 < args.Length:
+                    framing = args[++i];
+                    break;
+                case "--inline" when acceptsInline:
+                    inline = true;
                     break;
                 default:
-                    throw new ArgumentException("Usage: --port N --framing raw|length32", nameof(args));
+                    // A peer that silently ignored an option would be measured in a mode nobody asked for.
+                    throw new ArgumentException(usage, nameof(args));
             }
         }
 
         return framing switch
         {
-            "raw" => new PeerArgs(port, Length32: false),
-            "length32" => new PeerArgs(port, Length32: true),
+            "raw" => new PeerArgs(port, Length32: false, inline),
+            "length32" => new PeerArgs(port, Length32: true, inline),
             _ => throw new ArgumentException("--framing must be raw or length32", nameof(args)),
         };
     }

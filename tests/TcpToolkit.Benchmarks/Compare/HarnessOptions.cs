@@ -1,0 +1,92 @@
+using System.Globalization;
+
+namespace TcpToolkit.Benchmarks.Compare;
+
+/// <summary>The compare command line.</summary>
+internal sealed record HarnessOptions(
+    int Runs,
+    double Duration,
+    double WarmUp,
+    string[] ServerIds,
+    string[] ScenarioIds,
+    int IdleConnections,
+    int BurstConnections,
+    int BurstConcurrency,
+    string? Out,
+    bool Build)
+{
+    /// <summary>Measurements that are not a generator scenario: idle memory, the connection burst, allocation per frame.</summary>
+    public const string Idle = "idle";
+    public const string Burst = "burst";
+    public const string Alloc = "alloc";
+
+    public static readonly string[] AllServerIds = [.. PeerServer.All("").Select(s => s.Id)];
+    public static readonly string[] AllScenarioIds = [.. Scenario.All.Select(s => s.Id), Idle, Burst, Alloc];
+
+    public static string Usage => string.Join(
+        '\n',
+        "Usage: compare [--runs 3] [--duration 5] [--warmup 2] [--servers ID,...] [--scenarios ID,...]",
+        "               [--idle 10000] [--burst 10000] [--burst-concurrency 256] [--out PATH] [--no-build]",
+        "  --servers    " + string.Join(',', AllServerIds) + " (default: all)",
+        "  --scenarios  " + string.Join(',', AllScenarioIds) + " (default: all)",
+        "  --idle N     idle connections held open for the memory measurement (0 = skip)",
+        "  --burst N    connections opened as fast as possible, --burst-concurrency at a time (0 = skip)",
+        "  --out PATH   write the report there (and the chart next to it, .svg); default docs/benchmarks.md,",
+        "               but only when every scenario was selected");
+
+    /// <summary>Every scenario selected: the run can replace the committed report.</summary>
+    public bool IsComplete => AllScenarioIds.All(ScenarioIds.Contains);
+
+    public bool Has(string scenarioId) => ScenarioIds.Contains(scenarioId);
+
+    public static HarnessOptions? Parse(string[] args, TextWriter error)
+    {
+        var options = new HarnessOptions(3, 5.0, 2.0, AllServerIds, AllScenarioIds, 10_000, 10_000, 256, null, Build: true);
+        try
+        {
+            for (var i = 0; i < args.Length; i++)
+            {
+                string Value() => i + 1 < args.Length ? args[++i] : throw new FormatException(args[i] + " needs a value.");
+                options = args[i] switch
+                {
+                    "--runs" => options with { Runs = AtLeast(int.Parse(Value(), CultureInfo.InvariantCulture), 1, "--runs") },
+                    "--duration" => options with { Duration = AtLeast(double.Parse(Value(), CultureInfo.InvariantCulture), 1, "--duration") },
+                    "--warmup" => options with { WarmUp = AtLeast(double.Parse(Value(), CultureInfo.InvariantCulture), 0, "--warmup") },
+                    "--servers" => options with { ServerIds = List(Value(), AllServerIds, "--servers") },
+                    "--scenarios" => options with { ScenarioIds = List(Value(), AllScenarioIds, "--scenarios") },
+                    "--idle" => options with { IdleConnections = AtLeast(int.Parse(Value(), CultureInfo.InvariantCulture), 0, "--idle") },
+                    "--burst" => options with { BurstConnections = AtLeast(int.Parse(Value(), CultureInfo.InvariantCulture), 0, "--burst") },
+                    "--burst-concurrency" => options with { BurstConcurrency = AtLeast(int.Parse(Value(), CultureInfo.InvariantCulture), 1, "--burst-concurrency") },
+                    "--out" => options with { Out = Path.GetFullPath(Value()) },
+                    "--no-build" => options with { Build = false },
+                    _ => throw new FormatException("Unknown option " + args[i] + "."),
+                };
+            }
+        }
+        catch (FormatException ex)
+        {
+            error.WriteLine(ex.Message);
+            error.WriteLine(Usage);
+            return null;
+        }
+
+        return options;
+    }
+
+    private static T AtLeast<T>(T value, T min, string name)
+        where T : System.Numerics.INumber<T> =>
+        value >= min ? value : throw new FormatException(string.Create(CultureInfo.InvariantCulture, $"{name} must be at least {min}."));
+
+    /// <summary>A comma-separated selection, kept in the table's order (the report's order), duplicates dropped.</summary>
+    private static string[] List(string value, string[] known, string name)
+    {
+        var picked = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var unknown = picked.Except(known).ToArray();
+        if (unknown.Length > 0 || picked.Length == 0)
+        {
+            throw new FormatException($"{name}: unknown {string.Join(", ", unknown)}; choose from {string.Join(',', known)}.");
+        }
+
+        return [.. known.Where(picked.Contains)];
+    }
+}
