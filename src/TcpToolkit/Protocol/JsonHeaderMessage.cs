@@ -65,7 +65,7 @@ public sealed class JsonHeaderMessage
 
     /// <summary>
     /// Gets the <c>byteorder</c> the sender declared when the message was decoded and it was a JSON string, otherwise
-    /// <see langword="null"/>. Receivers ignore it; the encoder writes <see cref="JsonHeaderCodecOptions.ByteOrder"/>.
+    /// <see langword="null"/>. Receivers ignore it; the encoder writes <see cref="HostByteOrder"/>, whatever a message says.
     /// </summary>
     public string? ByteOrder { get; }
 

@@ -48,6 +48,7 @@ internal static partial class FuzzTargets
             Case("zero-content-twice", [.. JsonFrame(GuideHeader(0), []), .. JsonFrame(GuideHeader(0), [])]),
         ]);
 
+    // ByteOrder is internal (a test seam): a fixed "little" keeps the written corpus the same on every machine.
     private static JsonHeaderCodecOptions JsonOptions() => new()
     {
         MaxContentLength = JsonMaxContentLength,
