@@ -46,7 +46,7 @@ public static class AppClientApp
         await using var connection = attempt.Connection;
         try
         {
-            var frame = GuideFrames.ToBytes(JsonHeaderMessage.CreateRequest(action, value), s_encoder);
+            var frame = GuideFrames.ToBytes(GuideAppMessages.CreateRequest(action, value), s_encoder);
             await stdout.WriteLineAsync($"Sending {GuideFormat.Bytes(frame)} to {address}").ConfigureAwait(false);
             await connection.SendAsync(frame, cancellationToken).ConfigureAwait(false);
 

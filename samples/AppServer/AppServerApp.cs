@@ -78,12 +78,12 @@ public static class AppServerApp
             await stdout.WriteLineAsync($"Received {request.ContentType} request from {peer}").ConfigureAwait(false);
             if (request.Content.IsEmpty)
             {
-                return JsonHeaderMessage.CreateSearchResponse(EmptyRequestResult);
+                return GuideAppMessages.CreateSearchResponse(EmptyRequestResult);
             }
 
             var head = request.Content.Span[..Math.Min(10, request.ContentLength)];
             byte[] content = [.. s_binaryPrefix, .. head];
-            return JsonHeaderMessage.CreateBinary(content, JsonHeaderMessage.ServerBinaryContentType);
+            return JsonHeaderMessage.CreateBinary(content, GuideAppMessages.ServerBinaryContentType);
         }
 
         request.TryReadSearchRequest(out var search, out var error);
@@ -97,7 +97,7 @@ public static class AppServerApp
         await stdout.WriteLineAsync($"Received request {GuideFormat.Json(json.RootElement)} from {peer}").ConfigureAwait(false);
         if (GuideFormat.IsFalsy(json.RootElement))
         {
-            return JsonHeaderMessage.CreateSearchResponse(EmptyRequestResult);
+            return GuideAppMessages.CreateSearchResponse(EmptyRequestResult);
         }
 
         if (error != JsonContentError.None)
@@ -116,7 +116,7 @@ public static class AppServerApp
             result = $"Error: invalid action '{search.Action ?? "None"}'.";
         }
 
-        return JsonHeaderMessage.CreateSearchResponse(result);
+        return GuideAppMessages.CreateSearchResponse(result);
     }
 
     private static string Describe(JsonContentError error, JsonHeaderMessage request) => error switch

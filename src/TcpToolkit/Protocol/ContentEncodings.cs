@@ -13,9 +13,6 @@ internal static class ContentEncodings
     private static readonly UnicodeEncoding s_utf16BigEndian = new(bigEndian: true, byteOrderMark: false, throwOnInvalidBytes: true);
     private static readonly Encoding s_ascii = Encoding.GetEncoding("us-ascii", EncoderFallback.ExceptionFallback, DecoderFallback.ExceptionFallback);
 
-    /// <summary>Gets a value indicating whether <paramref name="name"/> names UTF-8, the encoding the content is read in without decoding.</summary>
-    public static bool IsUtf8(string name) => Normalize(name) is "utf-8" or "utf8" or "u8";
-
     /// <summary>Decodes <paramref name="content"/>; <see langword="false"/> when the name is unknown.</summary>
     /// <exception cref="DecoderFallbackException">The bytes are not valid in that encoding.</exception>
     public static bool TryDecode(string name, ReadOnlySpan<byte> content, out string text)

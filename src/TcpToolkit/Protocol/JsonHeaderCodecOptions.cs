@@ -41,13 +41,16 @@ public sealed class JsonHeaderCodecOptions
     } = DefaultMaxContentLength;
 
     /// <summary>
-    /// Gets the <c>byteorder</c> value the encoder writes: <c>"little"</c> or <c>"big"</c>, Python's
-    /// <c>sys.byteorder</c> of the sender. Defaults to <see cref="JsonHeaderMessage.HostByteOrder"/>. Receivers
-    /// ignore the value; set it only to produce fixed bytes (tests, golden vectors).
+    /// Gets the <c>byteorder</c> value the encoder writes: <c>"little"</c> or <c>"big"</c>. Defaults to
+    /// <see cref="JsonHeaderMessage.HostByteOrder"/>, as Python's <c>sys.byteorder</c> of the sender.
     /// </summary>
+    /// <remarks>
+    /// A test seam, not API (issue #11): receivers ignore the value, so only tests, golden vectors and the fuzz corpus,
+    /// which need the same bytes on every machine, set it.
+    /// </remarks>
     /// <exception cref="ArgumentNullException">The value is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">The value is neither <c>"little"</c> nor <c>"big"</c>.</exception>
-    public string ByteOrder
+    internal string ByteOrder
     {
         get;
         init

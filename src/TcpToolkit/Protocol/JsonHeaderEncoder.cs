@@ -21,7 +21,7 @@ public sealed class JsonHeaderEncoder : IFrameEncoder<JsonHeaderMessage>
     }
 
     /// <summary>Creates an encoder.</summary>
-    /// <param name="options">The limits and the <c>byteorder</c> to write.</param>
+    /// <param name="options">The limits.</param>
     /// <exception cref="ArgumentNullException"><paramref name="options"/> is <see langword="null"/>.</exception>
     public JsonHeaderEncoder(JsonHeaderCodecOptions options)
     {
@@ -31,7 +31,7 @@ public sealed class JsonHeaderEncoder : IFrameEncoder<JsonHeaderMessage>
 
     /// <summary>
     /// Writes <paramref name="frame"/> to <paramref name="output"/>. Nothing is written when an exception is thrown.
-    /// The <c>byteorder</c> written is <see cref="JsonHeaderCodecOptions.ByteOrder"/>, not the message's: it describes
+    /// The <c>byteorder</c> written is <see cref="JsonHeaderMessage.HostByteOrder"/>, not the message's: it describes
     /// the sender, which is this machine.
     /// </summary>
     /// <param name="frame">The message.</param>

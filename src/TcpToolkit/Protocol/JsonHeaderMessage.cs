@@ -16,17 +16,15 @@ namespace TcpToolkit.Protocol;
 /// Header keys other than the four required ones are accepted on input and dropped, as the guide's programs ignore
 /// them. <c>content-length</c> is not stored: it is the length of <see cref="Content"/>.
 /// </para>
+/// <para>
+/// This is the guide's codec, not its demo application: the search requests, their answers and the guide's two
+/// binary content types live in the samples (samples/Shared/GuideApp, used by AppServer and AppClient).
+/// </para>
 /// </remarks>
 public sealed class JsonHeaderMessage
 {
     /// <summary>The content type of JSON content: <c>text/json</c>.</summary>
     public const string TextJsonContentType = "text/json";
-
-    /// <summary>The content type the guide's client sends binary requests with.</summary>
-    public const string ClientBinaryContentType = "binary/custom-client-binary-type";
-
-    /// <summary>The content type the guide's server sends binary responses with.</summary>
-    public const string ServerBinaryContentType = "binary/custom-server-binary-type";
 
     /// <summary>The content encoding of text and JSON content: <c>utf-8</c>.</summary>
     public const string Utf8ContentEncoding = "utf-8";
@@ -67,7 +65,7 @@ public sealed class JsonHeaderMessage
 
     /// <summary>
     /// Gets the <c>byteorder</c> the sender declared when the message was decoded and it was a JSON string, otherwise
-    /// <see langword="null"/>. Receivers ignore it; the encoder writes <see cref="JsonHeaderCodecOptions.ByteOrder"/>.
+    /// <see langword="null"/>. Receivers ignore it; the encoder writes <see cref="HostByteOrder"/>, whatever a message says.
     /// </summary>
     public string? ByteOrder { get; }
 
@@ -103,58 +101,6 @@ public sealed class JsonHeaderMessage
         return new JsonHeaderMessage(TextJsonContentType, Utf8ContentEncoding, content);
     }
 
-    /// <summary>
-    /// Creates the guide's JSON request <c>{"action": ..., "value": ...}</c> as a text/json message, whatever the
-    /// action. For the guide client's own choice between JSON and binary, use <see cref="CreateRequest"/>.
-    /// </summary>
-    /// <param name="action">The action, for example <c>search</c>.</param>
-    /// <param name="value">The value, for example <c>morpheus</c>.</param>
-    /// <returns>The message.</returns>
-    /// <exception cref="ArgumentNullException"><paramref name="action"/> or <paramref name="value"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException">A string holds a lone surrogate.</exception>
-    public static JsonHeaderMessage CreateSearchRequest(string action, string value)
-    {
-        ArgumentNullException.ThrowIfNull(action);
-        ArgumentNullException.ThrowIfNull(value);
-        return CreateJson(new KeyValuePair<string, string?>("action", action), new KeyValuePair<string, string?>("value", value));
-    }
-
-    /// <summary>
-    /// Creates the request the guide's client (<c>libclient.create_request</c>) sends for <paramref name="action"/> and
-    /// <paramref name="value"/>: for <c>search</c> the JSON request of <see cref="CreateSearchRequest"/>; for any other
-    /// action binary content, the UTF-8 of <paramref name="action"/> and <paramref name="value"/> joined with no
-    /// separator, as <see cref="ClientBinaryContentType"/>.
-    /// </summary>
-    /// <param name="action">The action.</param>
-    /// <param name="value">The value.</param>
-    /// <returns>The message.</returns>
-    /// <exception cref="ArgumentNullException"><paramref name="action"/> or <paramref name="value"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException">A string holds a lone surrogate.</exception>
-    public static JsonHeaderMessage CreateRequest(string action, string value)
-    {
-        ArgumentNullException.ThrowIfNull(action);
-        ArgumentNullException.ThrowIfNull(value);
-        if (string.Equals(action, SearchRequest.SearchAction, StringComparison.Ordinal))
-        {
-            return CreateSearchRequest(action, value);
-        }
-
-        return CreateBinary(EncodeUtf8(string.Concat(action, value), nameof(value)), ClientBinaryContentType);
-    }
-
-    /// <summary>Creates the guide's JSON response <c>{"result": ...}</c> as a text/json message.</summary>
-    /// <param name="result">The result text, for example <c>Follow the white rabbit. 🐰</c>.</param>
-    /// <returns>The message.</returns>
-    /// <exception cref="ArgumentNullException"><paramref name="result"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException">
-    /// <paramref name="result"/> holds a lone surrogate; the guide's server fails the same way (<c>UnicodeEncodeError</c>).
-    /// </exception>
-    public static JsonHeaderMessage CreateSearchResponse(string result)
-    {
-        ArgumentNullException.ThrowIfNull(result);
-        return CreateJson(new KeyValuePair<string, string?>("result", result));
-    }
-
     /// <summary>Creates a message whose content is <paramref name="text"/> in UTF-8, with content-encoding <c>utf-8</c>.</summary>
     /// <param name="text">The text.</param>
     /// <param name="contentType">The content type, for example <c>text/plain</c>.</param>
@@ -170,7 +116,7 @@ public sealed class JsonHeaderMessage
 
     /// <summary>Creates a message with binary content and content-encoding <c>binary</c>. The content is not copied.</summary>
     /// <param name="content">The content bytes.</param>
-    /// <param name="contentType">The content type, for example <see cref="ServerBinaryContentType"/>.</param>
+    /// <param name="contentType">The content type, for example <c>application/octet-stream</c>.</param>
     /// <returns>The message.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="contentType"/> is <see langword="null"/>.</exception>
     public static JsonHeaderMessage CreateBinary(ReadOnlyMemory<byte> content, string contentType)
@@ -189,47 +135,20 @@ public sealed class JsonHeaderMessage
     /// <exception cref="InvalidDataException">The content is not valid in its encoding.</exception>
     public string GetContentText()
     {
-        return JsonContentReader.TryGetText(this, out string text) switch
+        string text;
+        try
         {
-            JsonContentError.None => text,
-            JsonContentError.UnsupportedEncoding => throw new NotSupportedException($"The content encoding '{ContentEncoding}' is not supported."),
-            _ => throw new InvalidDataException($"The content is not valid {ContentEncoding}."),
-        };
-    }
-
-    /// <summary>
-    /// Reads the guide's JSON request, <c>{"action": ..., "value": ...}</c>, from the content, tolerantly: any member
-    /// order, other members, escapes and whitespace; for a repeated key the last one wins, as in Python.
-    /// </summary>
-    /// <param name="request">The action and value when the method returns <see langword="true"/>.</param>
-    /// <param name="error">Why the content is not a request, or <see cref="JsonContentError.None"/>.</param>
-    /// <returns><see langword="true"/> when the content is a JSON object that a server can answer.</returns>
-    public bool TryReadSearchRequest(out SearchRequest request, out JsonContentError error)
-    {
-        error = JsonContentReader.TryReadMembers(this, "action"u8, "value"u8, out string? action, out string? value);
-        request = error == JsonContentError.None ? new SearchRequest(action, value) : default;
-        return error == JsonContentError.None;
-    }
-
-    /// <summary>
-    /// Reads the guide's JSON response, <c>{"result": ...}</c>, from the content, with the rules of
-    /// <see cref="TryReadSearchRequest"/>.
-    /// </summary>
-    /// <param name="result">
-    /// The <c>result</c> member, or <see langword="null"/> when it is missing or JSON <c>null</c> (the guide's client
-    /// prints <c>Got result: None</c>). A number or boolean comes back as its JSON text.
-    /// </param>
-    /// <param name="error">Why the content is not a response, or <see cref="JsonContentError.None"/>.</param>
-    /// <returns><see langword="true"/> when the content is a JSON object.</returns>
-    public bool TryReadSearchResponse(out string? result, out JsonContentError error)
-    {
-        error = JsonContentReader.TryReadMembers(this, "result"u8, default, out result, out _);
-        if (error != JsonContentError.None)
+            if (!ContentEncodings.TryDecode(ContentEncoding, Content.Span, out text))
+            {
+                throw new NotSupportedException($"The content encoding '{ContentEncoding}' is not supported.");
+            }
+        }
+        catch (DecoderFallbackException ex)
         {
-            result = null;
+            throw new InvalidDataException($"The content is not valid {ContentEncoding}.", ex);
         }
 
-        return error == JsonContentError.None;
+        return text;
     }
 
     /// <summary>Describes the header, for logs: the content is not included.</summary>

@@ -48,17 +48,20 @@ internal static partial class FuzzTargets
             Case("zero-content-twice", [.. JsonFrame(GuideHeader(0), []), .. JsonFrame(GuideHeader(0), [])]),
         ]);
 
+    // ByteOrder is internal (a test seam): a fixed "little" keeps the written corpus the same on every machine.
     private static JsonHeaderCodecOptions JsonOptions() => new()
     {
         MaxContentLength = JsonMaxContentLength,
         ByteOrder = JsonHeaderMessage.LittleEndianByteOrder,
     };
 
+    /// <summary>The shapes of the guide's messages (its search request and answer, its binary request) and free text.</summary>
     private static JsonHeaderMessage RandomJsonMessage(Random random) => random.Next(4) switch
     {
-        0 => JsonHeaderMessage.CreateSearchRequest("search", RandomText(random, 24)),
-        1 => JsonHeaderMessage.CreateSearchResponse(RandomText(random, 40)),
-        2 => JsonHeaderMessage.CreateBinary(RandomPayload(random, 48), JsonHeaderMessage.ClientBinaryContentType),
+        0 => JsonHeaderMessage.CreateJson(
+            new KeyValuePair<string, string?>("action", "search"), new KeyValuePair<string, string?>("value", RandomText(random, 24))),
+        1 => JsonHeaderMessage.CreateJson(new KeyValuePair<string, string?>("result", RandomText(random, 40))),
+        2 => JsonHeaderMessage.CreateBinary(RandomPayload(random, 48), "binary/custom-client-binary-type"),
         _ => JsonHeaderMessage.CreateText(RandomText(random, 32), RandomText(random, 8)),
     };
 

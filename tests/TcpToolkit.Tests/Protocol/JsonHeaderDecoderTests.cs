@@ -18,7 +18,7 @@ public sealed class JsonHeaderDecoderTests
     ];
 
     [Fact]
-    public void TryDecode_MorpheusRequestVector_GivesSearchRequest()
+    public void TryDecode_MorpheusRequestVector_GivesTheRequestContent()
     {
         JsonHeaderMessage message = DecodeWhole(ProtocolGoldenVectors.SearchMorpheusRequest);
 
@@ -26,8 +26,7 @@ public sealed class JsonHeaderDecoderTests
         message.ContentType.Should().Be("text/json");
         message.ContentEncoding.Should().Be("utf-8");
         message.ContentLength.Should().Be(41);
-        message.TryReadSearchRequest(out SearchRequest request, out _).Should().BeTrue();
-        request.Should().Be(new SearchRequest("search", "morpheus"));
+        message.GetContentText().Should().Be("""{"action": "search", "value": "morpheus"}""");
     }
 
     [Fact]
@@ -36,8 +35,7 @@ public sealed class JsonHeaderDecoderTests
         JsonHeaderMessage message = DecodeWhole(ProtocolGoldenVectors.SearchMorpheusResponse);
 
         message.ContentLength.Should().Be(43);
-        message.TryReadSearchResponse(out string? result, out _).Should().BeTrue();
-        result.Should().Be("Follow the white rabbit. 🐰");
+        message.GetContentText().Should().Be("""{"result": "Follow the white rabbit. 🐰"}""");
     }
 
     [Fact]
@@ -47,11 +45,9 @@ public sealed class JsonHeaderDecoderTests
         JsonHeaderMessage response = DecodeWhole(ProtocolGoldenVectors.SearchFooResponse);
 
         request.ContentLength.Should().Be(36);
-        request.TryReadSearchRequest(out SearchRequest search, out _).Should().BeTrue();
-        search.Should().Be(new SearchRequest("search", "foo"));
+        request.GetContentText().Should().Be("""{"action": "search", "value": "foo"}""");
         response.ContentLength.Should().Be(33);
-        response.TryReadSearchResponse(out string? result, out _).Should().BeTrue();
-        result.Should().Be("No match for 'foo'.");
+        response.GetContentText().Should().Be("""{"result": "No match for 'foo'."}""");
     }
 
     [Fact]
@@ -59,7 +55,7 @@ public sealed class JsonHeaderDecoderTests
     {
         JsonHeaderMessage message = DecodeWhole(ProtocolGoldenVectors.BinaryRequest);
 
-        message.ContentType.Should().Be(JsonHeaderMessage.ClientBinaryContentType);
+        message.ContentType.Should().Be(ProtocolMessages.ClientBinaryContentType);
         message.ContentEncoding.Should().Be("binary");
         message.Content.ToArray().Should().Equal(Convert.FromHexString("62696e617279f09f9883"));
     }
@@ -69,7 +65,7 @@ public sealed class JsonHeaderDecoderTests
     {
         JsonHeaderMessage message = DecodeWhole(ProtocolGoldenVectors.BinaryResponse);
 
-        message.ContentType.Should().Be(JsonHeaderMessage.ServerBinaryContentType);
+        message.ContentType.Should().Be(ProtocolMessages.ServerBinaryContentType);
         message.ContentEncoding.Should().Be("binary");
         message.Content.ToArray().Should().Equal([.. "First 10 bytes of request: binary"u8, 0xf0, 0x9f, 0x98, 0x83]);
     }
@@ -144,7 +140,7 @@ public sealed class JsonHeaderDecoderTests
                     new JsonHeaderDecoder(), ProtocolTestSequences.SplitAt(all, first, second));
 
                 unconsumed.Should().Be(0);
-                frames.Select(f => f.ContentType).Should().Equal("text/json", JsonHeaderMessage.ClientBinaryContentType);
+                frames.Select(f => f.ContentType).Should().Equal("text/json", ProtocolMessages.ClientBinaryContentType);
             }
         }
     }
@@ -188,8 +184,7 @@ public sealed class JsonHeaderDecoderTests
 
         Array.Clear(buffer);
 
-        message.TryReadSearchResponse(out string? result, out _).Should().BeTrue();
-        result.Should().Be("Follow the white rabbit. 🐰");
+        message.GetContentText().Should().Be("""{"result": "Follow the white rabbit. 🐰"}""");
     }
 
     [Fact]
@@ -454,8 +449,7 @@ public sealed class JsonHeaderDecoderTests
             []));
 
         message.ContentLength.Should().Be(0);
-        message.TryReadSearchRequest(out _, out JsonContentError error).Should().BeFalse();
-        error.Should().Be(JsonContentError.NotJson);
+        message.IsTextJson.Should().BeFalse();
     }
 
     [Fact]

@@ -12,7 +12,7 @@ public sealed class JsonHeaderEncoderTests
     [Fact]
     public void Encode_SearchMorpheusRequest_MatchesGuideBytes()
     {
-        byte[] bytes = EncodeLittle(JsonHeaderMessage.CreateRequest("search", "morpheus"));
+        byte[] bytes = EncodeLittle(ProtocolMessages.SearchRequest("morpheus"));
 
         bytes.Should().HaveCount(146).And.Equal(ProtocolGoldenVectors.SearchMorpheusRequest);
     }
@@ -20,7 +20,7 @@ public sealed class JsonHeaderEncoderTests
     [Fact]
     public void Encode_WhiteRabbitResponse_MatchesGuideBytes()
     {
-        byte[] bytes = EncodeLittle(JsonHeaderMessage.CreateSearchResponse("Follow the white rabbit. 🐰"));
+        byte[] bytes = EncodeLittle(ProtocolMessages.SearchResponse("Follow the white rabbit. 🐰"));
 
         bytes.Should().HaveCount(148).And.Equal(ProtocolGoldenVectors.SearchMorpheusResponse);
     }
@@ -28,7 +28,7 @@ public sealed class JsonHeaderEncoderTests
     [Fact]
     public void Encode_SearchFooRequest_MatchesGuideBytes()
     {
-        byte[] bytes = EncodeLittle(JsonHeaderMessage.CreateRequest("search", "foo"));
+        byte[] bytes = EncodeLittle(ProtocolMessages.SearchRequest("foo"));
 
         bytes.Should().HaveCount(141).And.Equal(ProtocolGoldenVectors.SearchFooRequest);
     }
@@ -36,7 +36,7 @@ public sealed class JsonHeaderEncoderTests
     [Fact]
     public void Encode_NoMatchResponse_MatchesGuideBytes()
     {
-        byte[] bytes = EncodeLittle(JsonHeaderMessage.CreateSearchResponse("No match for 'foo'."));
+        byte[] bytes = EncodeLittle(ProtocolMessages.SearchResponse("No match for 'foo'."));
 
         bytes.Should().HaveCount(138).And.Equal(ProtocolGoldenVectors.SearchFooResponse);
     }
@@ -44,7 +44,7 @@ public sealed class JsonHeaderEncoderTests
     [Fact]
     public void Encode_BinaryRequest_MatchesGuideBytes()
     {
-        byte[] bytes = EncodeLittle(JsonHeaderMessage.CreateRequest("binary", "😃"));
+        byte[] bytes = EncodeLittle(ProtocolMessages.BinaryRequest("binary", "😃"));
 
         bytes.Should().HaveCount(139).And.Equal(ProtocolGoldenVectors.BinaryRequest);
     }
@@ -55,7 +55,7 @@ public sealed class JsonHeaderEncoderTests
         byte[] request = Encoding.UTF8.GetBytes("binary😃");
         byte[] content = [.. "First 10 bytes of request: "u8, .. request.AsSpan(0, Math.Min(10, request.Length))];
 
-        byte[] bytes = EncodeLittle(JsonHeaderMessage.CreateBinary(content, JsonHeaderMessage.ServerBinaryContentType));
+        byte[] bytes = EncodeLittle(JsonHeaderMessage.CreateBinary(content, ProtocolMessages.ServerBinaryContentType));
 
         bytes.Should().HaveCount(166).And.Equal(ProtocolGoldenVectors.BinaryResponse);
     }
@@ -79,7 +79,7 @@ public sealed class JsonHeaderEncoderTests
     [Fact]
     public void Encode_DefaultOptions_WritesHostByteOrder()
     {
-        byte[] bytes = Encode(new JsonHeaderEncoder(), JsonHeaderMessage.CreateSearchResponse("x"));
+        byte[] bytes = Encode(new JsonHeaderEncoder(), ProtocolMessages.SearchResponse("x"));
 
         string expected = BitConverter.IsLittleEndian ? "little" : "big";
         Encoding.UTF8.GetString(bytes).Should().Contain($"{{\"byteorder\": \"{expected}\", ");
@@ -91,7 +91,7 @@ public sealed class JsonHeaderEncoderTests
     {
         var encoder = new JsonHeaderEncoder(new JsonHeaderCodecOptions { ByteOrder = "big" });
 
-        byte[] bytes = Encode(encoder, JsonHeaderMessage.CreateSearchResponse("x"));
+        byte[] bytes = Encode(encoder, ProtocolMessages.SearchResponse("x"));
 
         Encoding.UTF8.GetString(bytes).Should().Contain("{\"byteorder\": \"big\", ");
     }
@@ -111,7 +111,7 @@ public sealed class JsonHeaderEncoderTests
         // A writer that hands out 1-byte spans: the JSON writer must chunk correctly.
         var output = new TinySpanBufferWriter();
 
-        s_littleEndian.Encode(JsonHeaderMessage.CreateSearchResponse("Follow the white rabbit. 🐰"), output);
+        s_littleEndian.Encode(ProtocolMessages.SearchResponse("Follow the white rabbit. 🐰"), output);
 
         output.Written.Should().Equal(ProtocolGoldenVectors.SearchMorpheusResponse);
     }
@@ -178,7 +178,7 @@ public sealed class JsonHeaderEncoderTests
     public void Encode_NullArguments_Throw()
     {
         Action nullFrame = () => s_littleEndian.Encode(null!, new ArrayBufferWriter<byte>());
-        Action nullOutput = () => s_littleEndian.Encode(JsonHeaderMessage.CreateSearchResponse("x"), null!);
+        Action nullOutput = () => s_littleEndian.Encode(ProtocolMessages.SearchResponse("x"), null!);
         Action nullOptions = () => _ = new JsonHeaderEncoder(null!);
 
         nullFrame.Should().Throw<ArgumentNullException>();

@@ -1,31 +1,18 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
+using TcpToolkit.Protocol;
 
-namespace TcpToolkit.Protocol;
+namespace TcpToolkit.Samples;
 
 /// <summary>
 /// Reads the guide's flat JSON contents with <see cref="Utf8JsonReader"/> (no DOM): only the wanted members are
-/// turned into strings, everything else is skipped.
+/// turned into strings, everything else is skipped. Its errors follow what the guide's server does with each input
+/// (spec §3.7), which is why it is sample code and not the library's.
 /// </summary>
 internal static class JsonContentReader
 {
     private static readonly UTF8Encoding s_strictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
-
-    public static JsonContentError TryGetText(JsonHeaderMessage message, out string text)
-    {
-        try
-        {
-            return ContentEncodings.TryDecode(message.ContentEncoding, message.Content.Span, out text)
-                ? JsonContentError.None
-                : JsonContentError.UnsupportedEncoding;
-        }
-        catch (DecoderFallbackException)
-        {
-            text = string.Empty;
-            return JsonContentError.InvalidText;
-        }
-    }
 
     /// <summary>
     /// Reads the string members <paramref name="firstKey"/> and (unless empty) <paramref name="secondKey"/> of the
@@ -76,16 +63,31 @@ internal static class JsonContentReader
 
     private static JsonContentError TryGetUtf8(JsonHeaderMessage message, out ReadOnlyMemory<byte> utf8)
     {
-        if (ContentEncodings.IsUtf8(message.ContentEncoding))
+        if (string.Equals(message.ContentEncoding, JsonHeaderMessage.Utf8ContentEncoding, StringComparison.Ordinal))
         {
             // Read in place: no decode, no copy. Utf8JsonReader does not validate UTF-8 everywhere, so check here.
             utf8 = message.Content;
             return Utf8.IsValid(utf8.Span) ? JsonContentError.None : JsonContentError.InvalidText;
         }
 
-        JsonContentError error = TryGetText(message, out string text);
-        utf8 = error == JsonContentError.None ? s_strictUtf8.GetBytes(text) : default;
-        return error;
+        // Any other encoding (or another spelling of UTF-8, such as "UTF8"): the library decodes it as Python would.
+        utf8 = default;
+        string text;
+        try
+        {
+            text = message.GetContentText();
+        }
+        catch (NotSupportedException)
+        {
+            return JsonContentError.UnsupportedEncoding;
+        }
+        catch (InvalidDataException)
+        {
+            return JsonContentError.InvalidText;
+        }
+
+        utf8 = s_strictUtf8.GetBytes(text);
+        return JsonContentError.None;
     }
 
     private static JsonContentError ReadObject(

@@ -1,15 +1,15 @@
-namespace TcpToolkit.Protocol;
+namespace TcpToolkit.Samples;
 
 /// <summary>
 /// The guide's text/json request, <c>{"action": "search", "value": "morpheus"}</c>, as read by
-/// <see cref="JsonHeaderMessage.TryReadSearchRequest"/>.
+/// <see cref="GuideAppMessages.TryReadSearchRequest"/>.
 /// </summary>
 /// <param name="Action">
 /// The <c>action</c> member, or <see langword="null"/> when it is missing or JSON <c>null</c> (the guide's server
 /// answers <c>Error: invalid action 'None'.</c>). A number or boolean comes back as its JSON text.
 /// </param>
 /// <param name="Value">The <c>value</c> member, with the same rules as <paramref name="Action"/>.</param>
-public readonly record struct SearchRequest(string? Action, string? Value)
+internal readonly record struct SearchRequest(string? Action, string? Value)
 {
     /// <summary>The action the guide's server answers with a lookup: <c>search</c>.</summary>
     public const string SearchAction = "search";

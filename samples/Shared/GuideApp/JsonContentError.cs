@@ -1,12 +1,14 @@
-namespace TcpToolkit.Protocol;
+using TcpToolkit.Protocol;
+
+namespace TcpToolkit.Samples;
 
 /// <summary>
-/// Why <see cref="JsonHeaderMessage.TryReadSearchRequest"/> or <see cref="JsonHeaderMessage.TryReadSearchResponse"/>
+/// Why <see cref="GuideAppMessages.TryReadSearchRequest"/> or <see cref="GuideAppMessages.TryReadSearchResponse"/>
 /// could not read the content. A server should answer (or close) on any of these rather than wait: the guide's
 /// server never answers <see cref="EmptyObject"/> and the falsy cases of <see cref="NotAnObject"/> (it spins
 /// until killed, guide spec §3.7) and closes without an answer on the rest.
 /// </summary>
-public enum JsonContentError
+internal enum JsonContentError
 {
     /// <summary>The content was read.</summary>
     None = 0,
@@ -17,7 +19,7 @@ public enum JsonContentError
     /// <summary>The content is empty (0 bytes), which is not JSON.</summary>
     EmptyContent,
 
-    /// <summary>The <c>content-encoding</c> is not one this library decodes (see <see cref="JsonHeaderMessage.GetContentText"/>).</summary>
+    /// <summary>The <c>content-encoding</c> is not one the library decodes (see <see cref="JsonHeaderMessage.GetContentText"/>).</summary>
     UnsupportedEncoding,
 
     /// <summary>The content bytes are not valid in the <c>content-encoding</c>.</summary>
