@@ -7,8 +7,11 @@ namespace TcpToolkit.IntegrationTests.Datagrams;
 /// <summary>
 /// 100,000 datagrams from four senders at once, as fast as they go. UDP may lose datagrams and here it is allowed to:
 /// the test counts where each one went (read, dropped by the endpoint's queue, dropped by the kernel's socket buffer,
-/// unaccounted) and checks that nothing arrived twice or corrupted and that nothing threw.
+/// unaccounted) and checks that nothing arrived twice or corrupted and that nothing threw. It runs alone (the
+/// process-wide collection): four senders that never wait would take the CPU from the parallel tests' timeouts, and
+/// the loss figures mean more without them.
 /// </summary>
+[Collection(ProcessWideMeasurements.Name)]
 public sealed class UdpEndpointLoadTests
 {
     private const int Senders = 4;
