@@ -85,7 +85,7 @@ public sealed class TcpClient : IAsyncDisposable
                 var socket = CreateSocket(endPoint);
                 try
                 {
-                    var io = await SocketIO.ConnectAsync(socket, endPoint, _settings.UseDotNetSocketEngine, linked.Token).ConfigureAwait(false);
+                    var io = await SocketIO.ConnectAsync(socket, endPoint, _settings, linked.Token).ConfigureAwait(false);
                     return new ConnectResult(Adopt(socket, io), SocketError.Success);
                 }
                 catch (SocketException ex)

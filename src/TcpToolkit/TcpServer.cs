@@ -54,8 +54,9 @@ public sealed class TcpServer : IAsyncDisposable
     /// Runs once per connection. Its token fires when the server stops; the connection is closed gracefully when it
     /// returns and aborted if it throws (the exception is logged; other connections are not affected). Code after an
     /// <c>await</c> on the connection's input runs on the I/O thread that received the bytes (on Linux, one of
-    /// TcpToolkit's epoll loops, which serve many connections each): do not block there; move blocking or long
-    /// CPU-bound work off it with <see cref="Task.Run(Func{Task})"/>.
+    /// TcpToolkit's epoll loops, which serve many connections each). A call that blocks there does not hold the other
+    /// connections for long: after about 10 ms the loop is handed to a new thread and a warning is logged. Still, move
+    /// blocking or long CPU-bound work off it with <see cref="Task.Run(Func{Task})"/>.
     /// </param>
     public TcpServer(TcpServerOptions options, Func<TcpConnection, CancellationToken, Task> handler)
     {
@@ -308,6 +309,7 @@ public sealed class TcpServer : IAsyncDisposable
         }
 
         var connection = new TcpConnection(socket, _settings, _onConnectionClosed);
+
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _connections[connection] = gate.Task;
         _ = RunConnectionAsync(connection, gate);

@@ -45,7 +45,7 @@ internal sealed class SocketPump
         _connectionId = connectionId;
         _input = new Pipe(settings.InputOptions);
         _output = new Pipe(settings.OutputOptions);
-        _io = io ?? SocketIO.Create(socket, settings.UseDotNetSocketEngine);
+        _io = io ?? SocketIO.Create(socket, settings);
     }
 
     /// <summary>The application reads what the peer sent from here.</summary>

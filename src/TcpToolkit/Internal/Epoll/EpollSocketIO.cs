@@ -26,19 +26,23 @@ internal sealed class EpollSocketIO : SocketIO
     private readonly Readiness _write = new();
     private readonly nint _registration;
     private int _closed;
+    private volatile string? _failure;
+    private Exception? _failureCause;
 
-    public EpollSocketIO(Socket socket)
+    /// <summary>Puts <paramref name="socket"/> on <paramref name="loop"/>.</summary>
+    /// <exception cref="SocketException">The loop could not take it (<c>epoll_ctl</c> failed, or the loop has failed).</exception>
+    public EpollSocketIO(Socket socket, EpollLoop loop)
     {
         socket.Blocking = false;
         _handle = socket.SafeHandle;
-        _loop = EpollLoop.Next();
+        _loop = loop;
         _registration = _loop.Register(Fd, this);
     }
 
     /// <summary>Connects without blocking: <c>connect</c> returns EINPROGRESS, the loop reports when it is done.</summary>
-    public static async ValueTask<EpollSocketIO> ConnectAsync(Socket socket, EndPoint endPoint, CancellationToken cancellationToken)
+    public static async ValueTask<EpollSocketIO> ConnectAsync(Socket socket, EndPoint endPoint, EpollLoop loop, CancellationToken cancellationToken)
     {
-        var io = new EpollSocketIO(socket);
+        var io = new EpollSocketIO(socket, loop);
         try
         {
             io._write.Observe();
@@ -59,6 +63,7 @@ internal sealed class EpollSocketIO : SocketIO
                 {
                     cancellationToken.ThrowIfCancellationRequested();
                     await io._write.WaitAsync().ConfigureAwait(false);
+                    io.ThrowIfClosed();
                     io._write.Observe();
                 }
             }
@@ -148,13 +153,13 @@ internal sealed class EpollSocketIO : SocketIO
         try
         {
             _handle.DangerousAddRef(ref added);
-            _loop.Unregister(Fd, _registration);
+            _loop.Unregister(Fd, _registration, this);
         }
         catch (ObjectDisposedException)
         {
-            // Already closed: the kernel dropped the registration with the descriptor; the handle leaks nothing
-            // but this object, which the loop no longer names.
-            _loop.Unregister(-1, _registration);
+            // Already closed: the kernel dropped the registration with the descriptor; the loop only has to free
+            // the handle.
+            _loop.Unregister(-1, _registration, this);
         }
         finally
         {
@@ -167,6 +172,23 @@ internal sealed class EpollSocketIO : SocketIO
 
     public override void WakeWaiters()
     {
+        _read.Close();
+        _write.Close();
+    }
+
+    /// <summary>
+    /// Ends the connection from the engine's side (its loop failed, or a continuation threw out of its wake-up): every
+    /// later operation fails with a <see cref="ConnectionAbortedException"/> carrying <paramref name="message"/>, and
+    /// the waiting loops wake up (on this thread) to see it.
+    /// </summary>
+    public void Fail(string message, Exception? cause)
+    {
+        if (_failure is null)
+        {
+            _failureCause = cause;
+            _failure = message;
+        }
+
         _read.Close();
         _write.Close();
     }
@@ -317,6 +339,10 @@ internal sealed class EpollSocketIO : SocketIO
         // The socket may still be open for a moment after Close (the pump disposes it next): fail as aborted rather
         // than call into a descriptor the engine no longer watches.
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _closed) != 0, this);
+        if (_failure is { } failure)
+        {
+            throw new ConnectionAbortedException(failure, _failureCause);
+        }
     }
 
     [InlineArray(MaxGather)]

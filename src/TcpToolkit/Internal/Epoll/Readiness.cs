@@ -10,7 +10,8 @@ namespace TcpToolkit.Internal.Epoll;
 /// </summary>
 /// <remarks>
 /// The waiter's continuation runs inline on the thread that signals (the I/O loop): the receive, the application's
-/// processing and the reply's send run back to back there. One awaitable is reused for every wait: no allocation.
+/// processing and the reply's send run back to back there; if that blocks, the loop's watchdog hands the loop to a new
+/// thread (<see cref="EpollLoop"/>). One awaitable is reused for every wait: no allocation.
 /// </remarks>
 internal sealed class Readiness : IValueTaskSource<int>
 {
