@@ -127,7 +127,10 @@ internal sealed unsafe class EpollLoop
     {
         var handle = GCHandle.ToIntPtr(GCHandle.Alloc(target));
         var ev = stackalloc byte[16];
-        *(uint*)ev = LinuxInterop.EpollIn | LinuxInterop.EpollOut | LinuxInterop.EpollRdHup | LinuxInterop.EpollEdgeTriggered;
+
+        // PRI: TCP urgent data. A recv stops short at the urgent mark with bytes still queued and no new edge to come;
+        // the event tells the receive loop to try again instead of waiting (see EpollSocketIO.ReceiveAsync).
+        *(uint*)ev = LinuxInterop.EpollIn | LinuxInterop.EpollPri | LinuxInterop.EpollOut | LinuxInterop.EpollRdHup | LinuxInterop.EpollEdgeTriggered;
         *(ulong*)(ev + LinuxInterop.EpollDataOffset) = (ulong)handle;
         lock (_registryLock)
         {

@@ -26,6 +26,7 @@ internal sealed class EpollSocketIO : SocketIO
     private readonly Readiness _write = new();
     private readonly nint _registration;
     private int _closed;
+    private int _urgent;
     private volatile string? _failure;
     private Exception? _failureCause;
 
@@ -94,9 +95,15 @@ internal sealed class EpollSocketIO : SocketIO
     /// announce the FIN. HUP alone does not wake the reader: a socket that is not connected yet reports it (a
     /// client registers before connecting), and a connected socket that hangs up always reports RDHUP or ERR too.
     /// Waking the reader for nothing would make it rent a block and then wait with it.
+    /// PRI (TCP urgent data) is noted for <see cref="ReceiveAsync"/>: a recv stops short at the urgent mark.
     /// </remarks>
     public void OnEvents(uint events)
     {
+        if ((events & LinuxInterop.EpollPri) != 0)
+        {
+            Volatile.Write(ref _urgent, 1);
+        }
+
         if ((events & (LinuxInterop.EpollRdHup | LinuxInterop.EpollErr)) != 0)
         {
             _read.Close();
@@ -116,10 +123,24 @@ internal sealed class EpollSocketIO : SocketIO
         }
     }
 
+    /// <remarks>
+    /// The empty receive (the pump's wait after a short read) trusts that the short read emptied the socket, so it
+    /// waits for the next edge. TCP urgent data breaks that: recv stops at the urgent mark even when more bytes are
+    /// queued behind it, and no new edge comes for them; the connection would stall until the peer sends again. The
+    /// PRI event that announced the urgent data is therefore spent here on one more receive instead of a wait: one
+    /// read of a flag per wait in the normal path, no extra system call.
+    /// </remarks>
     public override ValueTask<int> ReceiveAsync(Memory<byte> memory)
     {
         if (memory.IsEmpty)
         {
+            // Only a wait that would really block spends the flag: one that completes at once (an edge came since the
+            // last receive) is followed by a receive anyway, and the flag must outlive it for the stop at the mark.
+            if (Volatile.Read(ref _urgent) != 0 && !_read.IsReady && Interlocked.Exchange(ref _urgent, 0) != 0)
+            {
+                return new ValueTask<int>(0);
+            }
+
             return _read.WaitAsync();
         }
 

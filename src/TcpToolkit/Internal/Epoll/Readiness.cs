@@ -24,6 +24,9 @@ internal sealed class Readiness : IValueTaskSource<int>
     /// <summary>Notes the events seen so far; call before the system call whose would-block result may be waited on.</summary>
     public void Observe() => _observed = Volatile.Read(ref _sequence);
 
+    /// <summary>Gets whether <see cref="WaitAsync"/> would complete at once: an event arrived since the last <see cref="Observe"/>, or the direction is closed.</summary>
+    public bool IsReady => _closed || Volatile.Read(ref _sequence) != _observed;
+
     /// <summary>Waits for an event after the last <see cref="Observe"/> (or for <see cref="Close"/>); returns 0.</summary>
     public ValueTask<int> WaitAsync()
     {
