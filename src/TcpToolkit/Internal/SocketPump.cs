@@ -16,6 +16,13 @@ namespace TcpToolkit.Internal;
 /// </remarks>
 internal sealed class SocketPump
 {
+    /// <summary>
+    /// How many receives (or sends) in a row a loop makes without waiting before it hands the rest of its work to the
+    /// thread pool, when it runs on an I/O loop thread: a peer that uploads as fast as the loop reads would otherwise
+    /// keep the loop in one callback for as long as it sends (16 full receives are 1 MiB with 64 KiB blocks).
+    /// </summary>
+    private const int MaxOperationsWithoutWait = 16;
+
     private readonly Socket _socket;
     private readonly ConnectionSettings _settings;
     private readonly string _connectionId;
@@ -106,6 +113,7 @@ internal sealed class SocketPump
         var writer = _input.Writer;
         Exception? error = null;
         var waitForData = true;
+        var withoutWait = 0;
         try
         {
             while (true)
@@ -113,7 +121,14 @@ internal sealed class SocketPump
                 if (waitForData)
                 {
                     // An empty receive completes when data arrives without holding a buffer meanwhile.
+                    withoutWait = 0;
                     await _io.ReceiveAsync(Memory<byte>.Empty).ConfigureAwait(false);
+                }
+                else if (++withoutWait >= MaxOperationsWithoutWait && Epoll.EpollLoop.IsLoopThread)
+                {
+                    // Fairness: the other connections of this I/O loop have waited long enough (see MaxOperationsWithoutWait).
+                    withoutWait = 0;
+                    await Task.Yield();
                 }
 
                 var memory = writer.GetMemory(_settings.MinimumReceiveSize);
@@ -182,11 +197,25 @@ internal sealed class SocketPump
     {
         var reader = _output.Reader;
         Exception? error = null;
+        var withoutWait = 0;
         try
         {
             while (true)
             {
-                var result = await reader.ReadAsync().ConfigureAwait(false);
+                var read = reader.ReadAsync();
+                if (!read.IsCompleted)
+                {
+                    withoutWait = 0;
+                }
+                else if (++withoutWait >= MaxOperationsWithoutWait && Epoll.EpollLoop.IsLoopThread)
+                {
+                    // Fairness, as in the receive loop: an application that writes as fast as the peer reads would
+                    // otherwise keep the loop in one callback.
+                    withoutWait = 0;
+                    await Task.Yield();
+                }
+
+                var result = await read.ConfigureAwait(false);
                 if (result.IsCanceled)
                 {
                     break;
@@ -196,7 +225,13 @@ internal sealed class SocketPump
                 if (!buffer.IsEmpty)
                 {
                     _sendPending = true;
-                    await _io.SendAsync(buffer).ConfigureAwait(false);
+                    var send = _io.SendAsync(buffer);
+                    if (!send.IsCompleted)
+                    {
+                        withoutWait = 0;
+                    }
+
+                    await send.ConfigureAwait(false);
                     _sendPending = false;
                     Volatile.Write(ref _sendsCompleted, _sendsCompleted + 1);
                 }
