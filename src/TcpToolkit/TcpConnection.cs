@@ -251,13 +251,14 @@ public sealed partial class TcpConnection : IAsyncDisposable
         // sees the server's counters already updated.
         _onClosed?.Invoke(this);
         SocketLog.ConnectionClosed(_settings.Logger, Id, CloseReason);
-        try
+
+        // The token is cancelled at once, but the application's callbacks run on the thread pool: whoever closes
+        // (the heartbeat, StopAsync, an Abort caller, an I/O loop) must not wait for them (issue #11).
+        var callbacks = _closedSource.CancelAsync();
+        if (!callbacks.IsCompleted)
         {
-            _closedSource.Cancel();
-        }
-        catch (AggregateException)
-        {
-            // A callback registered by the application threw; that must not break the transport.
+            // A callback that throws must not break the transport; its exception is observed here and dropped.
+            _ = callbacks.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
     }
 

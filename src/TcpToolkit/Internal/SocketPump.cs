@@ -92,6 +92,11 @@ internal sealed class SocketPump
     }
 
     /// <summary>Aborts the connection: pending operations fail and the peer gets RST.</summary>
+    /// <remarks>
+    /// Called by the heartbeat, by <c>StopAsync</c> and by the application: the loops it wakes are resumed on the
+    /// thread pool, never on the caller's thread, because they complete the pipes and so resume the application's
+    /// continuations (issue #11: a blocking handler must not stall the heartbeat or a stop).
+    /// </remarks>
     public void Abort(string reason)
     {
         _abortReason ??= reason;
@@ -99,7 +104,7 @@ internal sealed class SocketPump
         CloseSocket(reset: true);
 
         // The send loop may be waiting for the application; release it.
-        _output.Reader.CancelPendingRead();
+        ThreadPool.UnsafeQueueUserWorkItem(static pump => pump._output.Reader.CancelPendingRead(), this, preferLocal: false);
     }
 
     /// <summary>Closes the socket after a graceful shutdown (both loops finish quickly once it is closed).</summary>
@@ -327,7 +332,9 @@ internal sealed class SocketPump
             _socket.Dispose();
         }
 
-        // Outside the lock: a loop waiting for the engine resumes here and ends with the abort.
-        _io.WakeWaiters();
+        // Outside the lock, and on the thread pool: a loop waiting for the engine resumes and ends with the abort, and
+        // with it the application's continuations on the pipes, which must not run on whoever closes (the heartbeat,
+        // StopAsync, an Abort caller).
+        ThreadPool.UnsafeQueueUserWorkItem(static io => io.WakeWaiters(), _io, preferLocal: false);
     }
 }
