@@ -83,15 +83,28 @@ public sealed class TcpClient : IAsyncDisposable
             foreach (var endPoint in addresses)
             {
                 var socket = CreateSocket(endPoint);
+                SocketIO io;
                 try
                 {
-                    var io = await SocketIO.ConnectAsync(socket, endPoint, _settings, linked.Token).ConfigureAwait(false);
-                    return new ConnectResult(Adopt(socket, io), SocketError.Success);
+                    io = await SocketIO.ConnectAsync(socket, endPoint, _settings, linked.Token).ConfigureAwait(false);
                 }
                 catch (SocketException ex)
                 {
                     socket.Dispose();
                     lastError = ex.SocketErrorCode;
+                    continue;
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+
+                try
+                {
+                    // Connected: from here a failure is not a connect error to try the next address with, and it
+                    // must release the engine registration as well as the socket (Adopt releases the registration).
+                    return new ConnectResult(Adopt(socket, io), SocketError.Success);
                 }
                 catch
                 {
@@ -195,7 +208,7 @@ public sealed class TcpClient : IAsyncDisposable
 
     private TcpConnection Adopt(Socket socket, SocketIO io)
     {
-        var connection = new TcpConnection(socket, _settings, _onConnectionClosed, io);
+        var connection = ConnectionSetup.Create(socket, _settings, _onConnectionClosed, io);
         _connections[connection] = 0;
         if (connection.ConnectionClosed.IsCancellationRequested)
         {

@@ -303,12 +303,25 @@ public sealed class TcpServer : IAsyncDisposable
             Interlocked.Increment(ref _connectionCount);
         }
 
-        if (socket.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6)
+        TcpConnection connection;
+        try
         {
-            socket.NoDelay = _options.NoDelay;
-        }
+            if (socket.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6)
+            {
+                socket.NoDelay = _options.NoDelay;
+            }
 
-        var connection = new TcpConnection(socket, _settings, _onConnectionClosed);
+            connection = ConnectionSetup.Create(socket, _settings, _onConnectionClosed);
+        }
+        catch (Exception ex)
+        {
+            // One connection's setup failed (epoll_ctl out of memory, a socket reset before setsockopt, ...): drop
+            // that connection and keep accepting; the accept loop must not die of it.
+            ServerLog.ConnectionSetupFailed(_logger, socket.RemoteEndPoint?.ToString(), ex);
+            socket.Dispose();
+            Interlocked.Decrement(ref _connectionCount);
+            return;
+        }
 
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _connections[connection] = gate.Task;

@@ -53,6 +53,7 @@ internal sealed class SocketPump
         _input = new Pipe(settings.InputOptions);
         _output = new Pipe(settings.OutputOptions);
         _io = io ?? SocketIO.Create(socket, settings);
+        settings.Hooks?.ConnectionStarting?.Invoke(socket);
     }
 
     /// <summary>The application reads what the peer sent from here.</summary>
