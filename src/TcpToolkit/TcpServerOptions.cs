@@ -56,8 +56,9 @@ public sealed class TcpServerOptions : TcpConnectionOptions
     }
 
     /// <summary>
-    /// Gets or sets how long a connection may receive nothing before it is closed with
-    /// <see cref="CloseReason.IdleTimeout"/>. Defaults to <see langword="null"/> (no idle timeout), because many
+    /// Gets or sets how long a connection may neither receive nor send a byte before it is closed with
+    /// <see cref="CloseReason.IdleTimeout"/> (a half-closed peer that still downloads is not idle; a connection
+    /// draining in <see cref="TcpConnection.CloseAsync"/> is bounded by the close timeout instead). Defaults to <see langword="null"/> (no idle timeout), because many
     /// protocols keep quiet connections open; set it for untrusted clients.
     /// </summary>
     public TimeSpan? IdleTimeout

@@ -41,6 +41,7 @@ internal sealed class SocketPump
     // Progress counters for the heartbeat's timeouts: plain writes by the one loop that owns each, no timestamps or
     // locks on the data path; the heartbeat compares them between ticks.
     private long _bytesReceived;
+    private long _bytesSent;
     private long _sendsCompleted;
     private volatile bool _sendPending;
     private volatile bool _receivePaused;
@@ -76,6 +77,9 @@ internal sealed class SocketPump
 
     /// <summary>Gets how many bytes have been received.</summary>
     public long BytesReceived => Volatile.Read(ref _bytesReceived);
+
+    /// <summary>Gets how many bytes the completed sends took.</summary>
+    public long BytesSent => Volatile.Read(ref _bytesSent);
 
     /// <summary>Gets how many sends have completed.</summary>
     public long SendsCompleted => Volatile.Read(ref _sendsCompleted);
@@ -239,6 +243,7 @@ internal sealed class SocketPump
 
                     await send.ConfigureAwait(false);
                     _sendPending = false;
+                    Volatile.Write(ref _bytesSent, _bytesSent + buffer.Length);
                     Volatile.Write(ref _sendsCompleted, _sendsCompleted + 1);
                 }
 
