@@ -157,14 +157,20 @@ public sealed partial class TcpConnection : IAsyncDisposable
     /// <returns>A task that completes when the socket is closed.</returns>
     public Task CloseAsync(CancellationToken cancellationToken = default)
     {
-        var closeTask = Volatile.Read(ref _closeTask);
-        if (closeTask is not null)
+        if (Volatile.Read(ref _closeTask) is { } closeTask)
         {
             return closeTask;
         }
 
-        var mine = CloseCoreAsync(cancellationToken);
-        return Interlocked.CompareExchange(ref _closeTask, mine, null) ?? mine;
+        // One close per connection: racing callers agree on the task first, and only the winner starts the close.
+        var close = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (Interlocked.CompareExchange(ref _closeTask, close.Task, null) is { } first)
+        {
+            return first;
+        }
+
+        _ = RunCloseAsync(close, cancellationToken);
+        return close.Task;
     }
 
     /// <summary>Aborts the connection: pending reads and writes fail and the peer receives RST.</summary>
@@ -191,6 +197,19 @@ public sealed partial class TcpConnection : IAsyncDisposable
 
     /// <summary>Waits until both transport loops have ended.</summary>
     internal Task WaitForTransportAsync() => _pump.WaitForLoopsAsync();
+
+    private async Task RunCloseAsync(TaskCompletionSource close, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await CloseCoreAsync(cancellationToken).ConfigureAwait(false);
+            close.TrySetResult();
+        }
+        catch (Exception ex)
+        {
+            close.TrySetException(ex);
+        }
+    }
 
     private async Task CloseCoreAsync(CancellationToken cancellationToken)
     {
