@@ -116,21 +116,44 @@ internal static class TcptkCommand
         return command;
     }
 
+    /// <summary>
+    /// <c>--busy-poll</c>: the epoll engine's <c>TcpToolkit.BusyPoll</c> setting, set with AppContext.SetData before
+    /// anything opens a socket (the engine reads it once, when its loops start).
+    /// </summary>
+    private static Option<string> BusyPollOption()
+    {
+        var option = new Option<string>("--busy-poll")
+        {
+            Description = "Linux epoll engine: poll after each batch of events before blocking: adaptive (while it pays off), off, or always (lowest latency, most CPU).",
+            DefaultValueFactory = _ => "adaptive",
+        };
+        option.AcceptOnlyFromAmong("adaptive", "off", "always");
+        return option;
+    }
+
+    private static void ApplyBusyPoll(ParseResult result, Option<string> busyPoll)
+        => AppContext.SetData("TcpToolkit.BusyPoll", result.GetValue(busyPoll));
+
     private static Command CreateEchoServer(TextWriter stderr)
     {
         var host = HostOption("127.0.0.1");
         var port = PortOption(defaultPort: 65432);
         var framing = FramingOption(Codecs.Names);
+        var busyPoll = BusyPollOption();
         var command = new Command("echo-server", "Echoes every connection until Ctrl+C: raw bytes, or each decoded frame re-encoded.")
         {
-            host, port, framing,
+            host, port, framing, busyPoll,
         };
-        command.SetAction((result, cancellationToken) => EchoService.RunAsync(
-            Endpoint(result.GetValue(host)!, result.GetValue(port)),
-            Codecs.Parse(result.GetValue(framing)!),
-            stderr,
-            listening: null,
-            cancellationToken));
+        command.SetAction((result, cancellationToken) =>
+        {
+            ApplyBusyPoll(result, busyPoll);
+            return EchoService.RunAsync(
+                Endpoint(result.GetValue(host)!, result.GetValue(port)),
+                Codecs.Parse(result.GetValue(framing)!),
+                stderr,
+                listening: null,
+                cancellationToken);
+        });
         return command;
     }
 
@@ -145,11 +168,12 @@ internal static class TcptkCommand
         var duration = new Option<double>("--duration", "-t") { Description = "Seconds measured.", DefaultValueFactory = _ => 10 };
         var warmUp = new Option<double>("--warmup", "-w") { Description = "Seconds run before measuring.", DefaultValueFactory = _ => 2 };
         var json = new Option<bool>("--json") { Description = "Print a one-line JSON summary instead of the report." };
+        var busyPoll = BusyPollOption();
         duration.Validators.Add(r => AtLeast(r, 0.1));
         warmUp.Validators.Add(r => AtLeast(r, 0));
         var command = new Command("bench", "Load-tests an echo server: C connections x D messages in flight, every echoed byte checked; reports msg/s, MB/s and round-trip latency percentiles.")
         {
-            host, port, framing, connections, depth, size, duration, warmUp, json,
+            host, port, framing, connections, depth, size, duration, warmUp, json, busyPoll,
         };
         command.Validators.Add(result =>
         {
@@ -162,6 +186,7 @@ internal static class TcptkCommand
         });
         command.SetAction(async (result, cancellationToken) =>
         {
+            ApplyBusyPoll(result, busyPoll);
             var settings = new BenchSettings(
                 result.GetValue(host)!,
                 result.GetValue(port),

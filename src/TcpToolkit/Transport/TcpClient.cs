@@ -94,27 +94,43 @@ public sealed class TcpClient : IConnectionFactory, IAsyncDisposable
             foreach (var endPoint in addresses)
             {
                 var socket = CreateSocket(endPoint);
+                SocketIO io;
+                TcpConnection connection;
                 try
                 {
-                    var io = await SocketIO.ConnectAsync(socket, endPoint, _settings.UseDotNetSocketEngine, linked.Token).ConfigureAwait(false);
-                    var connection = Adopt(socket, io);
-                    if (_pipeline is not null)
-                    {
-                        await RunMiddlewareAsync(connection, linked.Token).ConfigureAwait(false);
-                    }
-
-                    return new ConnectResult(connection, SocketError.Success);
+                    io = await SocketIO.ConnectAsync(socket, endPoint, _settings, linked.Token).ConfigureAwait(false);
                 }
                 catch (SocketException ex)
                 {
                     socket.Dispose();
                     lastError = ex.SocketErrorCode;
+                    continue;
                 }
                 catch
                 {
                     socket.Dispose();
                     throw;
                 }
+
+                try
+                {
+                    // Connected: from here a failure is not a connect error to try the next address with, and it
+                    // must release the engine registration as well as the socket (Adopt releases the registration).
+                    connection = Adopt(socket, io);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+
+                if (_pipeline is not null)
+                {
+                    // A middleware that fails aborts the connection (which releases the socket) and fails the connect.
+                    await RunMiddlewareAsync(connection, linked.Token).ConfigureAwait(false);
+                }
+
+                return new ConnectResult(connection, SocketError.Success);
             }
 
             return new ConnectResult(null, lastError);
@@ -255,7 +271,7 @@ public sealed class TcpClient : IConnectionFactory, IAsyncDisposable
 
     private TcpConnection Adopt(Socket socket, SocketIO io)
     {
-        var connection = new TcpConnection(socket, _settings, _onConnectionClosed, io);
+        var connection = ConnectionSetup.Create(socket, _settings, _onConnectionClosed, io);
         _connections[connection] = 0;
         if (connection.ConnectionClosed.IsCancellationRequested)
         {

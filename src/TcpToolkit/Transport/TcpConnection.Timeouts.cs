@@ -10,6 +10,7 @@ public sealed partial class TcpConnection
     private readonly long _acceptedTimestamp;
     private long _lastProgressTimestamp;
     private long _lastSeenBytesReceived;
+    private long _lastSeenBytesSent;
     private long _rateWindowStartTimestamp;
     private long _rateWindowStartBytes;
     private bool _rateWindowOpen;
@@ -32,9 +33,12 @@ public sealed partial class TcpConnection
 
         var time = _settings.TimeProvider;
         var received = _pump.BytesReceived;
-        if (received != _lastSeenBytesReceived)
+        var sent = _pump.BytesSent;
+        if (received != _lastSeenBytesReceived || sent != _lastSeenBytesSent)
         {
+            // Bytes in either direction: a half-closed peer that downloads is not idle.
             _lastSeenBytesReceived = received;
+            _lastSeenBytesSent = sent;
             _lastProgressTimestamp = now;
         }
 
@@ -45,10 +49,12 @@ public sealed partial class TcpConnection
             return;
         }
 
-        if (timeouts.Idle is { } idle && time.GetElapsedTime(_lastProgressTimestamp, now) >= idle && !_pump.ReceivePaused)
+        // A connection draining in CloseAsync is bounded by the close timeout; the idle rule never cuts it.
+        if (timeouts.Idle is { } idle && time.GetElapsedTime(_lastProgressTimestamp, now) >= idle && !_pump.ReceivePaused
+            && Volatile.Read(ref _closeTask) is null)
         {
             SocketLog.TimedOut(_settings.Logger, Id, CloseReason.IdleTimeout, idle);
-            Abort(CloseReason.IdleTimeout, $"The peer sent nothing for {idle}.");
+            Abort(CloseReason.IdleTimeout, $"Nothing was sent or received for {idle}.");
             return;
         }
 

@@ -27,7 +27,6 @@ public sealed partial class TcpConnection : Connection
     private readonly ConnectionSettings _settings;
     private readonly CancellationTokenSource _closedSource = new();
     private readonly Action<TcpConnection>? _onClosed;
-    private readonly Lock _closeLock = new();
     private IDuplexPipe _transport;
     private Task? _closeTask;
     private int _closeReason;
@@ -79,11 +78,20 @@ public sealed partial class TcpConnection : Connection
     /// <inheritdoc />
     public override Task CloseAsync(CancellationToken cancellationToken = default)
     {
-        // One close per connection: racing callers share the first one's task.
-        lock (_closeLock)
+        if (Volatile.Read(ref _closeTask) is { } closeTask)
         {
-            return _closeTask ??= CloseCoreAsync(cancellationToken);
+            return closeTask;
         }
+
+        // One close per connection: racing callers agree on the task first, and only the winner starts the close.
+        var close = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (Interlocked.CompareExchange(ref _closeTask, close.Task, null) is { } first)
+        {
+            return first;
+        }
+
+        _ = RunCloseAsync(close, cancellationToken);
+        return close.Task;
     }
 
     /// <inheritdoc />
@@ -101,6 +109,19 @@ public sealed partial class TcpConnection : Connection
 
     /// <summary>Waits until both transport loops have ended.</summary>
     internal Task WaitForTransportAsync() => _pump.WaitForLoopsAsync();
+
+    private async Task RunCloseAsync(TaskCompletionSource close, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await CloseCoreAsync(cancellationToken).ConfigureAwait(false);
+            close.TrySetResult();
+        }
+        catch (Exception ex)
+        {
+            close.TrySetException(ex);
+        }
+    }
 
     private async Task CloseCoreAsync(CancellationToken cancellationToken)
     {
@@ -170,13 +191,14 @@ public sealed partial class TcpConnection : Connection
         // sees the server's counters already updated.
         _onClosed?.Invoke(this);
         SocketLog.ConnectionClosed(_settings.Logger, Id, CloseReason);
-        try
+
+        // The token is cancelled at once, but the application's callbacks run on the thread pool: whoever closes
+        // (the heartbeat, StopAsync, an Abort caller, an I/O loop) must not wait for them (issue #11).
+        var callbacks = _closedSource.CancelAsync();
+        if (!callbacks.IsCompleted)
         {
-            _closedSource.Cancel();
-        }
-        catch (AggregateException)
-        {
-            // A callback registered by the application threw; that must not break the transport.
+            // A callback that throws must not break the transport; its exception is observed here and dropped.
+            _ = callbacks.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
     }
 

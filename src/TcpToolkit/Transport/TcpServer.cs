@@ -57,8 +57,9 @@ public sealed class TcpServer : IAsyncDisposable
     /// the endpoint's, see <see cref="TcpServerOptions.Listen"/>). Its token fires when the server stops; the
     /// connection is closed gracefully when it returns, with <see cref="CloseReason.ProtocolError"/> if it throws a
     /// <see cref="ProtocolException"/> (the peer's fault), and aborted with <see cref="CloseReason.HandlerFault"/> if it
-    /// throws anything else (logged; other connections are not affected). It may block: a handler that holds its
-    /// thread does not stall other connections.
+    /// throws anything else (logged; other connections are not affected). It may block: on TcpToolkit's epoll loops a
+    /// callback that holds its thread for about 10 ms gets its loop handed to a new thread (a warning is logged), so
+    /// other connections are not held up; long blocking or CPU-bound work is still better off the I/O thread.
     /// </param>
     public TcpServer(TcpServerOptions options, ConnectionHandler handler)
     {
@@ -312,12 +313,26 @@ public sealed class TcpServer : IAsyncDisposable
             Interlocked.Increment(ref _connectionCount);
         }
 
-        if (socket.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6)
+        TcpConnection connection;
+        try
         {
-            socket.NoDelay = _options.NoDelay;
+            if (socket.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6)
+            {
+                socket.NoDelay = _options.NoDelay;
+            }
+
+            connection = ConnectionSetup.Create(socket, _settings, _onConnectionClosed);
+        }
+        catch (Exception ex)
+        {
+            // One connection's setup failed (epoll_ctl out of memory, a socket reset before setsockopt, ...): drop
+            // that connection and keep accepting; the accept loop must not die of it.
+            ServerLog.ConnectionSetupFailed(_logger, socket.RemoteEndPoint?.ToString(), ex);
+            socket.Dispose();
+            Interlocked.Decrement(ref _connectionCount);
+            return;
         }
 
-        var connection = new TcpConnection(socket, _settings, _onConnectionClosed);
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _connections[connection] = gate.Task;
         _ = RunConnectionAsync(connection, pipeline, gate);

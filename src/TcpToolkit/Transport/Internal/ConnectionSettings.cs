@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using Microsoft.Extensions.Logging;
+using TcpToolkit.Transport.Internal.Epoll;
 
 namespace TcpToolkit.Transport.Internal;
 
@@ -18,11 +19,15 @@ internal sealed class ConnectionSettings
         bool useDotNetSocketEngine = false)
     {
         UseDotNetSocketEngine = useDotNetSocketEngine;
+        Hooks = EngineHooks.Current;
         Timeouts = timeouts;
         MemoryPool = memoryPool;
         CloseTimeout = closeTimeout;
         Logger = logger;
         TimeProvider = timeProvider;
+
+        // The process-wide engine has no owner to log through: the first server or client with a real logger lends it.
+        EngineLog.Adopt(logger);
         MaxWriteBufferSize = maxWriteBufferSize;
 
         // Receives go into at least half a block, so bulk transfers move 32-64 KiB per system call.
@@ -51,6 +56,9 @@ internal sealed class ConnectionSettings
 
     /// <summary>Gets whether connections use .NET's socket engine even where TcpToolkit's epoll engine runs (tests).</summary>
     public bool UseDotNetSocketEngine { get; }
+
+    /// <summary>Gets the test seams in effect when the owner was created (<see cref="EngineHooks.Current"/>), if any.</summary>
+    public EngineHooks? Hooks { get; }
 
     public PipeOptions InputOptions { get; }
 

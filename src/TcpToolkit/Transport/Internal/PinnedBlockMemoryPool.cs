@@ -60,6 +60,7 @@ internal sealed class PinnedBlockMemoryPool : MemoryPool<byte>
         ArgumentOutOfRangeException.ThrowIfGreaterThan(minBufferSize, _blockSize);
         if (_blocks.TryDequeue(out var block))
         {
+            block.OnRented();
             var free = Interlocked.Decrement(ref _freeCount);
             if (free < Volatile.Read(ref _lowWatermark))
             {
@@ -113,6 +114,7 @@ internal sealed class PinnedBlockMemoryPool : MemoryPool<byte>
     private sealed class Block : IMemoryOwner<byte>
     {
         private readonly PinnedBlockMemoryPool _pool;
+        private int _returned;
 
         public Block(PinnedBlockMemoryPool pool, byte[] array)
         {
@@ -122,6 +124,20 @@ internal sealed class PinnedBlockMemoryPool : MemoryPool<byte>
 
         public Memory<byte> Memory { get; }
 
-        public void Dispose() => _pool.Return(this);
+        /// <summary>
+        /// Returns the block once per rent: a second dispose must not queue it twice, or two renters would later
+        /// share it. (A dispose by a stale owner after the block was rented again cannot be told apart from the new
+        /// owner's; that needs a wrapper per rent, an allocation the data path does not pay.)
+        /// </summary>
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _returned, 1) == 0)
+            {
+                _pool.Return(this);
+            }
+        }
+
+        /// <summary>Marks the block as out of the pool again.</summary>
+        public void OnRented() => Volatile.Write(ref _returned, 0);
     }
 }

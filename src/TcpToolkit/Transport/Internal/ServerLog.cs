@@ -35,4 +35,7 @@ internal static partial class ServerLog
 
     [LoggerMessage(10, LogLevel.Information, "Connection {ConnectionId} closed for a protocol error ({ExceptionType}): {Reason}", EventName = "ProtocolError")]
     public static partial void ProtocolError(ILogger logger, string connectionId, string exceptionType, string reason);
+
+    [LoggerMessage(11, LogLevel.Error, "Setting up the connection from {RemoteEndPoint} failed; it is closed and the server keeps accepting.", EventName = "ConnectionSetupFailed")]
+    public static partial void ConnectionSetupFailed(ILogger logger, string? remoteEndPoint, Exception exception);
 }

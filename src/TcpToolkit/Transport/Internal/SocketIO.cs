@@ -1,31 +1,40 @@
 using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
+using TcpToolkit.Transport.Internal.Epoll;
 
 namespace TcpToolkit.Transport.Internal;
 
 /// <summary>
 /// The socket operations <see cref="SocketPump"/> needs, over one of two engines: TcpToolkit's epoll loops on Linux
-/// (<see cref="Epoll.EpollSocketIO"/>) or .NET's socket engine everywhere else (<see cref="DotNetSocketIO"/>).
-/// Failures surface as <see cref="SocketException"/> or <see cref="ObjectDisposedException"/>, which
-/// <see cref="SocketErrors"/> maps once.
+/// (<see cref="EpollSocketIO"/>) or .NET's socket engine everywhere else (<see cref="DotNetSocketIO"/>).
+/// Failures surface as <see cref="SocketException"/>, <see cref="ObjectDisposedException"/> or
+/// <see cref="Connections.ConnectionAbortedException"/>, which <see cref="SocketErrors"/> maps once.
 /// </summary>
 internal abstract class SocketIO
 {
-    /// <summary>Picks the engine for a connected socket.</summary>
-    public static SocketIO Create(Socket socket, bool preferDotNetEngine)
-        => !preferDotNetEngine && Epoll.EpollLoop.IsSupported ? new Epoll.EpollSocketIO(socket) : new DotNetSocketIO(socket);
+    /// <summary>
+    /// Puts a connected socket on the engine <paramref name="settings"/> ask for: an epoll loop that has not failed,
+    /// or .NET's engine when there is none (not Linux, switched off, or every loop failed).
+    /// </summary>
+    /// <exception cref="SocketException">The socket could not be registered (<c>epoll_ctl</c> failed).</exception>
+    public static SocketIO Create(Socket socket, ConnectionSettings settings)
+    {
+        settings.Hooks?.CreatingSocketIO?.Invoke(socket);
+        return TryPickLoop(settings, out var loop) ? new EpollSocketIO(socket, loop) : new DotNetSocketIO(socket);
+    }
 
     /// <summary>Connects <paramref name="socket"/> and returns it on the engine that will carry the connection.</summary>
     /// <exception cref="SocketException">The connection failed.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired first.</exception>
-    public static async ValueTask<SocketIO> ConnectAsync(Socket socket, EndPoint endPoint, bool preferDotNetEngine, CancellationToken cancellationToken)
+    public static async ValueTask<SocketIO> ConnectAsync(Socket socket, EndPoint endPoint, ConnectionSettings settings, CancellationToken cancellationToken)
     {
-        if (!preferDotNetEngine && Epoll.EpollLoop.IsSupported)
+        settings.Hooks?.CreatingSocketIO?.Invoke(socket);
+        if (TryPickLoop(settings, out var loop))
         {
             // Connecting through .NET's engine would register the socket with its epoll too, and every later event
             // would wake both engines.
-            return await Epoll.EpollSocketIO.ConnectAsync(socket, endPoint, cancellationToken).ConfigureAwait(false);
+            return await EpollSocketIO.ConnectAsync(socket, endPoint, loop, cancellationToken).ConfigureAwait(false);
         }
 
         await socket.ConnectAsync(endPoint, cancellationToken).ConfigureAwait(false);
@@ -53,5 +62,13 @@ internal abstract class SocketIO
     /// </summary>
     public virtual void WakeWaiters()
     {
+    }
+
+    private static bool TryPickLoop(ConnectionSettings settings, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out EpollLoop? loop)
+    {
+        loop = null;
+        return !settings.UseDotNetSocketEngine
+            && (settings.Hooks?.Loops ?? EpollLoopGroup.Default) is { } loops
+            && loops.TryNext(out loop);
     }
 }

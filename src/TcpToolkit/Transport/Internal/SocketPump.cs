@@ -17,6 +17,13 @@ namespace TcpToolkit.Transport.Internal;
 /// </remarks>
 internal sealed class SocketPump
 {
+    /// <summary>
+    /// How many receives (or sends) in a row a loop makes without waiting before it hands the rest of its work to the
+    /// thread pool, when it runs on an I/O loop thread: a peer that uploads as fast as the loop reads would otherwise
+    /// keep the loop in one callback for as long as it sends (16 full receives are 1 MiB with 64 KiB blocks).
+    /// </summary>
+    private const int MaxOperationsWithoutWait = 16;
+
     private readonly Socket _socket;
     private readonly ConnectionSettings _settings;
     private readonly string _connectionId;
@@ -35,6 +42,7 @@ internal sealed class SocketPump
     // Progress counters for the heartbeat's timeouts: plain writes by the one loop that owns each, no timestamps or
     // locks on the data path; the heartbeat compares them between ticks.
     private long _bytesReceived;
+    private long _bytesSent;
     private long _sendsCompleted;
     private volatile bool _sendPending;
     private volatile bool _receivePaused;
@@ -46,7 +54,8 @@ internal sealed class SocketPump
         _connectionId = connectionId;
         _input = new Pipe(settings.InputOptions);
         _output = new Pipe(settings.OutputOptions);
-        _io = io ?? SocketIO.Create(socket, settings.UseDotNetSocketEngine);
+        _io = io ?? SocketIO.Create(socket, settings);
+        settings.Hooks?.ConnectionStarting?.Invoke(socket);
     }
 
     /// <summary>The application reads what the peer sent from here.</summary>
@@ -70,6 +79,9 @@ internal sealed class SocketPump
     /// <summary>Gets how many bytes have been received.</summary>
     public long BytesReceived => Volatile.Read(ref _bytesReceived);
 
+    /// <summary>Gets how many bytes the completed sends took.</summary>
+    public long BytesSent => Volatile.Read(ref _bytesSent);
+
     /// <summary>Gets how many sends have completed.</summary>
     public long SendsCompleted => Volatile.Read(ref _sendsCompleted);
 
@@ -86,6 +98,11 @@ internal sealed class SocketPump
     }
 
     /// <summary>Aborts the connection: pending operations fail and the peer gets RST.</summary>
+    /// <remarks>
+    /// Called by the heartbeat, by <c>StopAsync</c> and by the application: the loops it wakes are resumed on the
+    /// thread pool, never on the caller's thread, because they complete the pipes and so resume the application's
+    /// continuations (issue #11: a blocking handler must not stall the heartbeat or a stop).
+    /// </remarks>
     public void Abort(string reason)
     {
         _abortReason ??= reason;
@@ -93,7 +110,7 @@ internal sealed class SocketPump
         CloseSocket(reset: true);
 
         // The send loop may be waiting for the application; release it.
-        _output.Reader.CancelPendingRead();
+        ThreadPool.UnsafeQueueUserWorkItem(static pump => pump._output.Reader.CancelPendingRead(), this, preferLocal: false);
     }
 
     /// <summary>Closes the socket after a graceful shutdown (both loops finish quickly once it is closed).</summary>
@@ -107,6 +124,7 @@ internal sealed class SocketPump
         var writer = _input.Writer;
         Exception? error = null;
         var waitForData = true;
+        var withoutWait = 0;
         try
         {
             while (true)
@@ -114,7 +132,14 @@ internal sealed class SocketPump
                 if (waitForData)
                 {
                     // An empty receive completes when data arrives without holding a buffer meanwhile.
+                    withoutWait = 0;
                     await _io.ReceiveAsync(Memory<byte>.Empty).ConfigureAwait(false);
+                }
+                else if (++withoutWait >= MaxOperationsWithoutWait && Epoll.EpollLoop.IsLoopThread)
+                {
+                    // Fairness: the other connections of this I/O loop have waited long enough (see MaxOperationsWithoutWait).
+                    withoutWait = 0;
+                    await Task.Yield();
                 }
 
                 var memory = writer.GetMemory(_settings.MinimumReceiveSize);
@@ -183,11 +208,25 @@ internal sealed class SocketPump
     {
         var reader = _output.Reader;
         Exception? error = null;
+        var withoutWait = 0;
         try
         {
             while (true)
             {
-                var result = await reader.ReadAsync().ConfigureAwait(false);
+                var read = reader.ReadAsync();
+                if (!read.IsCompleted)
+                {
+                    withoutWait = 0;
+                }
+                else if (++withoutWait >= MaxOperationsWithoutWait && Epoll.EpollLoop.IsLoopThread)
+                {
+                    // Fairness, as in the receive loop: an application that writes as fast as the peer reads would
+                    // otherwise keep the loop in one callback.
+                    withoutWait = 0;
+                    await Task.Yield();
+                }
+
+                var result = await read.ConfigureAwait(false);
                 if (result.IsCanceled)
                 {
                     break;
@@ -197,8 +236,15 @@ internal sealed class SocketPump
                 if (!buffer.IsEmpty)
                 {
                     _sendPending = true;
-                    await _io.SendAsync(buffer).ConfigureAwait(false);
+                    var send = _io.SendAsync(buffer);
+                    if (!send.IsCompleted)
+                    {
+                        withoutWait = 0;
+                    }
+
+                    await send.ConfigureAwait(false);
                     _sendPending = false;
+                    Volatile.Write(ref _bytesSent, _bytesSent + buffer.Length);
                     Volatile.Write(ref _sendsCompleted, _sendsCompleted + 1);
                 }
 
@@ -293,7 +339,9 @@ internal sealed class SocketPump
             _socket.Dispose();
         }
 
-        // Outside the lock: a loop waiting for the engine resumes here and ends with the abort.
-        _io.WakeWaiters();
+        // Outside the lock, and on the thread pool: a loop waiting for the engine resumes and ends with the abort, and
+        // with it the application's continuations on the pipes, which must not run on whoever closes (the heartbeat,
+        // StopAsync, an Abort caller).
+        ThreadPool.UnsafeQueueUserWorkItem(static io => io.WakeWaiters(), _io, preferLocal: false);
     }
 }

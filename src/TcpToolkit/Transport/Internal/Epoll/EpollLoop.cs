@@ -1,135 +1,311 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Net.Sockets;
 using System.Runtime.InteropServices;
 
 namespace TcpToolkit.Transport.Internal.Epoll;
 
 /// <summary>
-/// One I/O thread blocked in <c>epoll_wait</c> over the sockets assigned to it, one loop per processor (Kestrel's
-/// IOQueue count, Netty's event-loop group). Sockets register once, edge-triggered for reading and writing; an event
-/// wakes the waiting receive or send loop of <see cref="EpollSocketIO"/> <em>on this thread</em>, so a receive, the
-/// application's processing of it and the send of its reply run back to back without a thread-pool hop.
+/// One I/O loop: a thread blocked in <c>epoll_wait</c> over the sockets assigned to it, one loop per processor
+/// (Kestrel's IOQueue count, Netty's event-loop group; see <see cref="EpollLoopGroup"/>). Sockets register once,
+/// edge-triggered for reading and writing; an event wakes the waiting receive or send loop of
+/// <see cref="EpollSocketIO"/> <em>on this thread</em>, so a receive, the application's processing of it and the send
+/// of its reply run back to back without a thread-pool hop.
 /// </summary>
 /// <remarks>
+/// <para>
 /// .NET's own socket engine is built the same way but hands every completion to the thread pool unless
 /// <c>DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS</c> is set for the whole process; on one core that hop and its
 /// context switch cost a quarter of the throughput. Each registration carries a <see cref="GCHandle"/> to its
-/// socket as the event's data; handles are freed by this thread after the batch of events that may still name them.
+/// socket as the event's data; handles are freed by the loop after the batch of events that may still name them.
+/// </para>
+/// <para>
+/// Application code runs here too (a handler's code after an await on input, a client's code after
+/// <c>ConnectAsync</c>), and it may block. Go's runtime answer is kept (sysmon and handoff, issue #11): the loop
+/// publishes a state word that changes at every event it enters; <see cref="EpollWatchdog"/> samples it, and when
+/// one event's callback has run for more than a few milliseconds it retires the thread and starts another that takes
+/// over the epoll descriptor, first finishing the batch of events already fetched. The retired thread exits when its
+/// callback returns. The word packs the owner's generation, an "in a callback" bit and the event sequence; the owner
+/// moves from one event to the next with one compare-and-swap, the watchdog retires it with another, and whoever
+/// swaps first decides: a retired thread never touches the batch, the handle queue or <c>epoll_wait</c> again.
+/// </para>
 /// </remarks>
 internal sealed unsafe class EpollLoop
 {
     private const int MaxEvents = 256;
+    private const long InCallbackBit = 1L << 32;
+    private const int GenerationShift = 33;
 
     /// <summary>
-    /// How long a loop that just handled events keeps polling before it blocks (50 µs): a reply often comes back
-    /// within tens of microseconds, and catching it without a sleep and a wake-up shortens a round trip (.NET's thread
-    /// pool spins before it sleeps for the same reason). A loop under load never blocks anyway.
+    /// How long a loop that just handled events polls before it blocks (50 µs), when <see cref="BusyPollPolicy"/>
+    /// says polling pays: a reply often comes back within tens of microseconds, and catching it without a sleep and a
+    /// wake-up shortens a round trip (.NET's thread pool spins before it sleeps for the same reason).
     /// </summary>
     private static readonly long SpinTicks = Stopwatch.Frequency / 20_000;
 
-    private static readonly Lazy<EpollLoop[]?> s_loops = new(CreateLoops);
-    private static uint s_next;
+    [ThreadStatic]
+    private static bool t_isLoopThread;
 
     private readonly int _epollFd;
+    private readonly byte* _events;
     private readonly ConcurrentQueue<nint> _handlesToFree = new();
+    private readonly HashSet<EpollSocketIO> _registered = new(ReferenceEqualityComparer.Instance);
+    private readonly Lock _registryLock = new();
+    private BusyPollPolicy _busyPoll;
 
-    private EpollLoop(int epollFd, int index)
+    // Shared with the watchdog. _state: bits 0-31 the sequence number of the current (or last) event, bit 32 set
+    // while a callback runs, bits 33-63 the owner's generation. _batchFirstSequence and _batchCount are written by
+    // the owner before it publishes the batch's first state, and read by the watchdog only after it retired the owner.
+    private long _state;
+    private uint _batchFirstSequence;
+    private int _batchCount;
+    private LoopThread _owner;
+    private volatile bool _failed;
+    private int _blocked;
+    private int _handoffCount;
+
+    // The watchdog's own notes (only its thread touches them).
+    private long _watchedState;
+    private long _watchedSince;
+    private int _watchedSamples;
+
+    private EpollLoop(int epollFd, string name, BusyPollMode busyPoll)
     {
         _epollFd = epollFd;
-        var thread = new Thread(Run)
-        {
-            IsBackground = true,
-            Name = "TcpToolkit epoll " + index.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        };
-        thread.UnsafeStart();
+        Name = name;
+        _busyPoll = new BusyPollPolicy(busyPoll);
+        _events = (byte*)NativeMemory.Alloc((nuint)(MaxEvents * LinuxInterop.EpollEventSize));
+        _owner = new LoopThread(this, generation: 0, resumeIndex: 0, resumeCount: 0);
+        _owner.Start();
+        EpollWatchdog.Watch(this);
     }
 
     /// <summary>
     /// Gets whether the engine runs here: Linux on x64 or arm64 with glibc, and not switched off with the
     /// <c>TcpToolkit.UseDotNetSocketEngine</c> AppContext switch (runtimeconfig.json).
     /// </summary>
-    public static bool IsSupported => s_loops.Value is not null;
+    public static bool IsSupported => EpollLoopGroup.Default is not null;
 
-    /// <summary>Picks the loop for a new socket, round-robin.</summary>
-    public static EpollLoop Next()
+    /// <summary>Gets whether the calling thread is (or was, until it retired) an I/O loop thread.</summary>
+    public static bool IsLoopThread => t_isLoopThread;
+
+    /// <summary>Gets the loop's name, as its threads are named (for logs).</summary>
+    public string Name { get; }
+
+    /// <summary>Gets whether <c>epoll_wait</c> failed: the loop is dead and takes no sockets.</summary>
+    public bool IsFailed => _failed;
+
+    /// <summary>Gets how many sockets are registered (for tests and diagnostics).</summary>
+    public int RegisteredCount
     {
-        var loops = s_loops.Value ?? throw new PlatformNotSupportedException("The epoll engine needs Linux with glibc.");
-        return loops[Interlocked.Increment(ref s_next) % (uint)loops.Length];
+        get
+        {
+            lock (_registryLock)
+            {
+                return _registered.Count;
+            }
+        }
     }
 
-    /// <summary>Adds <paramref name="fd"/> for edge-triggered read and write readiness, reported to <paramref name="target"/>.</summary>
+    /// <summary>Gets how many times a blocked thread was replaced (for tests and diagnostics).</summary>
+    public int HandoffCount => Volatile.Read(ref _handoffCount);
+
+    /// <summary>Gets the epoll descriptor (tests that break it).</summary>
+    internal int EpollFd => _epollFd;
+
+    /// <summary>Creates a loop and starts its thread; <see langword="null"/> when <c>epoll_create1</c> fails.</summary>
+    public static EpollLoop? Create(string name, BusyPollMode busyPoll)
+    {
+        var fd = LinuxInterop.EpollCreate(LinuxInterop.EpollCloexec);
+        return fd < 0 ? null : new EpollLoop(fd, name, busyPoll);
+    }
+
+    /// <summary>Adds <paramref name="fd"/> for edge-triggered readiness, reported to <paramref name="target"/>.</summary>
     /// <returns>The handle to pass to <see cref="Unregister"/>.</returns>
+    /// <exception cref="SocketException"><c>epoll_ctl</c> failed (ENOSPC, ENOMEM), or the loop has failed.</exception>
     public nint Register(int fd, EpollSocketIO target)
     {
         var handle = GCHandle.ToIntPtr(GCHandle.Alloc(target));
         var ev = stackalloc byte[16];
-        *(uint*)ev = LinuxInterop.EpollIn | LinuxInterop.EpollOut | LinuxInterop.EpollRdHup | LinuxInterop.EpollEdgeTriggered;
+
+        // PRI: TCP urgent data. A recv stops short at the urgent mark with bytes still queued and no new edge to come;
+        // the event tells the receive loop to try again instead of waiting (see EpollSocketIO.ReceiveAsync).
+        *(uint*)ev = LinuxInterop.EpollIn | LinuxInterop.EpollPri | LinuxInterop.EpollOut | LinuxInterop.EpollRdHup | LinuxInterop.EpollEdgeTriggered;
         *(ulong*)(ev + LinuxInterop.EpollDataOffset) = (ulong)handle;
-        if (LinuxInterop.EpollCtl(_epollFd, LinuxInterop.EpollCtlAdd, fd, ev) != 0)
+        lock (_registryLock)
         {
-            var errno = Marshal.GetLastPInvokeError();
-            GCHandle.FromIntPtr(handle).Free();
-            throw new System.Net.Sockets.SocketException((int)LinuxInterop.ToSocketError(errno));
+            // Checked under the lock that AbortConnections takes after setting _failed: a socket either sees the
+            // failure here or is aborted with the others.
+            if (_failed || LinuxInterop.EpollCtl(_epollFd, LinuxInterop.EpollCtlAdd, fd, ev) != 0)
+            {
+                var error = _failed ? SocketError.NetworkDown : LinuxInterop.ToSocketError(Marshal.GetLastPInvokeError());
+                GCHandle.FromIntPtr(handle).Free();
+                throw new SocketException((int)error);
+            }
+
+            _registered.Add(target);
         }
 
         return handle;
     }
 
     /// <summary>
-    /// Removes <paramref name="fd"/> (call it before the descriptor is closed) and frees the handle once no event
-    /// fetched before the removal can still name it.
+    /// Removes <paramref name="fd"/> (call it before the descriptor is closed; -1 if it is closed already) and frees
+    /// the handle once no event fetched before the removal can still name it.
     /// </summary>
-    public void Unregister(int fd, nint handle)
+    public void Unregister(int fd, nint handle, EpollSocketIO target)
     {
-        // The descriptor is still open (the caller holds a reference on its SafeHandle), so this cannot hit a reused fd.
-        _ = LinuxInterop.EpollCtl(_epollFd, LinuxInterop.EpollCtlDel, fd, null);
-        _handlesToFree.Enqueue(handle);
-    }
-
-    private static EpollLoop[]? CreateLoops()
-    {
-        if (!OperatingSystem.IsLinux()
-            || RuntimeInformation.ProcessArchitecture is not (Architecture.X64 or Architecture.Arm64)
-            || (AppContext.TryGetSwitch("TcpToolkit.UseDotNetSocketEngine", out var useDotNet) && useDotNet))
+        if (fd >= 0)
         {
-            return null;
+            // The descriptor is still open (the caller holds a reference on its SafeHandle), so this cannot hit a reused fd.
+            _ = LinuxInterop.EpollCtl(_epollFd, LinuxInterop.EpollCtlDel, fd, null);
         }
 
-        var count = Math.Clamp(Environment.ProcessorCount, 1, 16);
-        var loops = new EpollLoop[count];
+        lock (_registryLock)
+        {
+            _registered.Remove(target);
+        }
+
+        _handlesToFree.Enqueue(handle);
+        if (_failed)
+        {
+            // No loop thread frees handles any more, and no event can name this one.
+            FreeHandles();
+        }
+    }
+
+    /// <summary>
+    /// Called by the watchdog on each tick: notes the loop's state and hands the loop off when one callback has held
+    /// it since <see cref="EpollWatchdog.StuckTicks"/> ago and over at least two ticks (a single long gap between
+    /// ticks, such as a GC pause that stopped every thread, is not taken for a blocked callback).
+    /// </summary>
+    /// <returns>Whether the loop is idle: blocked in <c>epoll_wait</c>, or failed.</returns>
+    internal bool Watch(long now)
+    {
+        if (_failed)
+        {
+            return true;
+        }
+
+        var state = Volatile.Read(ref _state);
+        if ((state & InCallbackBit) == 0)
+        {
+            _watchedState = state;
+            _watchedSamples = 0;
+            return Volatile.Read(ref _blocked) != 0;
+        }
+
+        if (state != _watchedState)
+        {
+            _watchedState = state;
+            _watchedSince = now;
+            _watchedSamples = 0;
+            return false;
+        }
+
+        if (++_watchedSamples >= 2 && now - _watchedSince >= EpollWatchdog.StuckTicks)
+        {
+            _watchedSamples = 0;
+            HandOff(state, _watchedSince, now);
+        }
+
+        return false;
+    }
+
+    private static long Pack(long generation, bool inCallback, uint sequence)
+        => (generation << GenerationShift) | (inCallback ? InCallbackBit : 0) | sequence;
+
+    /// <summary>Retires the owner stuck in the callback of <paramref name="observed"/>, if it still is, and starts a new one.</summary>
+    private void HandOff(long observed, long stuckSince, long now)
+    {
+        var generation = observed >>> GenerationShift;
+        var sequence = (uint)observed;
+        var stuck = Volatile.Read(ref _owner);
+        var report = EpollWatchdog.MayReport(now);
+        stuck.StuckSince = stuckSince;
+        stuck.ReportReturn = report;
+
+        // The replacement exists before the swap, so a failed allocation changes nothing.
+        var replacement = new LoopThread(this, generation + 1, resumeIndex: 0, resumeCount: 0);
+        if (Interlocked.CompareExchange(ref _state, Pack(generation + 1, inCallback: false, sequence), observed) != observed)
+        {
+            // The callback returned just now: the owner won, nothing to do.
+            return;
+        }
+
+        // Retired. The stuck thread's next compare-and-swap fails and it exits; the replacement goes on with the next
+        // event of the batch already fetched (a callback that blocks never loses the events behind it).
+        replacement.ResumeIndex = (int)(sequence - _batchFirstSequence) + 1;
+        replacement.ResumeCount = _batchCount;
+        Volatile.Write(ref _owner, replacement);
+        Interlocked.Increment(ref _handoffCount);
         try
         {
-            for (var i = 0; i < count; i++)
-            {
-                var fd = LinuxInterop.EpollCreate(LinuxInterop.EpollCloexec);
-                if (fd < 0)
-                {
-                    return null;
-                }
-
-                loops[i] = new EpollLoop(fd, i);
-            }
+            replacement.Start();
         }
-        catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
+        catch (Exception ex) when (ex is OutOfMemoryException or ThreadStartException)
         {
-            // Not glibc (musl, for instance): .NET's own engine serves.
-            return null;
+            EngineLog.HandoffFailed(Name, ex);
+            Fail(errno: 0, abortInline: false);
+            return;
         }
 
-        return loops;
+        if (report)
+        {
+            EpollWatchdog.Reported(now, this, Stopwatch.GetElapsedTime(stuckSince, now));
+        }
+        else
+        {
+            EpollWatchdog.Unreported();
+        }
     }
 
-    private void Run()
+    private void Run(LoopThread me)
     {
-        var stride = LinuxInterop.EpollEventSize;
-        var dataOffset = LinuxInterop.EpollDataOffset;
-        var events = (byte*)NativeMemory.Alloc((nuint)(MaxEvents * stride));
-        long spinUntil = 0;
+        t_isLoopThread = true;
+        if (me.ResumeCount > 0)
+        {
+            // Handed over by the watchdog: finish the batch the blocked thread had fetched, then free its handles.
+            if (me.ResumeIndex < me.ResumeCount && !RunBatch(me, me.ResumeIndex, me.ResumeCount))
+            {
+                return;
+            }
+
+            FreeHandles();
+        }
+
+        long pollUntil = 0;
         while (true)
         {
-            // Poll without blocking for a moment after a batch (see SpinTicks), then block.
-            var polling = spinUntil != 0 && Stopwatch.GetTimestamp() < spinUntil;
-            var count = LinuxInterop.EpollWait(_epollFd, events, MaxEvents, polling ? 0 : -1);
+            var timeout = -1;
+            if (pollUntil != 0)
+            {
+                if (Stopwatch.GetTimestamp() < pollUntil)
+                {
+                    timeout = 0;
+                }
+                else
+                {
+                    pollUntil = 0;
+                    _busyPoll.OnMiss();
+                }
+            }
+
+            int count;
+            if (timeout == 0)
+            {
+                count = LinuxInterop.EpollWait(_epollFd, _events, MaxEvents, 0);
+            }
+            else
+            {
+                Volatile.Write(ref _blocked, 1);
+                count = LinuxInterop.EpollWait(_epollFd, _events, MaxEvents, -1);
+
+                // A full fence before the watchdog's "parked" flag is read (see EpollWatchdog.OnLoopWoke).
+                Interlocked.Exchange(ref _blocked, 0);
+                EpollWatchdog.OnLoopWoke();
+            }
+
             if (count < 0)
             {
                 var errno = Marshal.GetLastPInvokeError();
@@ -138,7 +314,10 @@ internal sealed unsafe class EpollLoop
                     continue;
                 }
 
-                Environment.FailFast("epoll_wait failed with errno " + errno.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                // Never Environment.FailFast (issue #11): this loop's connections end with an abort, the others and
+                // new ones are not affected.
+                Fail(errno, abortInline: true);
+                return;
             }
 
             if (count == 0)
@@ -146,19 +325,150 @@ internal sealed unsafe class EpollLoop
                 continue;
             }
 
-            for (var i = 0; i < count; i++)
+            if (pollUntil != 0)
             {
-                var ev = events + (i * stride);
-                var target = (EpollSocketIO)GCHandle.FromIntPtr((nint)(*(ulong*)(ev + dataOffset))).Target!;
-                target.OnEvents(*(uint*)ev);
+                pollUntil = 0;
+                _busyPoll.OnHit();
             }
 
-            while (_handlesToFree.TryDequeue(out var handle))
+            if (!RunBatch(me, 0, count))
             {
-                GCHandle.FromIntPtr(handle).Free();
+                return;
             }
 
-            spinUntil = Stopwatch.GetTimestamp() + SpinTicks;
+            FreeHandles();
+            if (_busyPoll.ShouldPoll())
+            {
+                pollUntil = Stopwatch.GetTimestamp() + SpinTicks;
+            }
         }
+    }
+
+    /// <summary>Runs events <paramref name="first"/> to <paramref name="count"/> - 1 of the fetched batch.</summary>
+    /// <returns><see langword="false"/> when the watchdog retired this thread meanwhile: it must exit at once.</returns>
+    private bool RunBatch(LoopThread me, int first, int count)
+    {
+        var generation = me.Generation;
+
+        // Only the owner writes the state while no callback runs, so this read is its own last write.
+        var sequence = (uint)Volatile.Read(ref _state) + 1;
+        _batchFirstSequence = sequence - (uint)first;
+        _batchCount = count;
+        var current = Pack(generation, inCallback: true, sequence);
+        Volatile.Write(ref _state, current);
+
+        var stride = LinuxInterop.EpollEventSize;
+        for (var i = first; i < count; i++)
+        {
+            Dispatch(_events + (i * stride));
+
+            // The one atomic operation per event: step to the next event (or out of the batch) unless retired.
+            var next = Pack(generation, inCallback: i + 1 < count, sequence + 1);
+            if (Interlocked.CompareExchange(ref _state, next, current) != current)
+            {
+                if (me.ReportReturn)
+                {
+                    EngineLog.BlockingCallbackReturned(Name, (long)Stopwatch.GetElapsedTime(me.StuckSince).TotalMilliseconds);
+                }
+
+                return false;
+            }
+
+            current = next;
+            sequence++;
+        }
+
+        return true;
+    }
+
+    private void Dispatch(byte* ev)
+    {
+        var target = (EpollSocketIO)GCHandle.FromIntPtr((nint)(*(ulong*)(ev + LinuxInterop.EpollDataOffset))).Target!;
+        try
+        {
+            target.OnEvents(*(uint*)ev);
+        }
+        catch (Exception ex)
+        {
+            // A continuation that threw out of its wake-up (the pumps' own never do). Only this connection pays.
+            EngineLog.ContinuationFaulted(Name, ex);
+            target.Fail("A continuation on the connection's I/O loop threw; see the inner exception.", ex);
+        }
+    }
+
+    private void FreeHandles()
+    {
+        while (_handlesToFree.TryDequeue(out var handle))
+        {
+            GCHandle.FromIntPtr(handle).Free();
+        }
+    }
+
+    /// <summary>The loop cannot serve any more: take no new sockets and abort the registered ones.</summary>
+    private void Fail(int errno, bool abortInline)
+    {
+        _failed = true;
+        EpollSocketIO[] sockets;
+        lock (_registryLock)
+        {
+            sockets = [.. _registered];
+        }
+
+        if (errno != 0)
+        {
+            EngineLog.LoopFailed(Name, errno, sockets.Length);
+        }
+
+        if (abortInline)
+        {
+            // On the dying loop's own thread: nothing else will ever run here.
+            AbortConnections(sockets, errno);
+        }
+        else
+        {
+            // On the watchdog: the waiters' continuations must not run on it.
+            ThreadPool.UnsafeQueueUserWorkItem(state => AbortConnections(state, errno), sockets, preferLocal: false);
+        }
+
+        FreeHandles();
+    }
+
+    private static void AbortConnections(EpollSocketIO[] sockets, int errno)
+    {
+        foreach (var socket in sockets)
+        {
+            socket.Fail(
+                "The connection's I/O loop failed; see the engine's Critical log.",
+                errno != 0 ? new SocketException((int)LinuxInterop.ToSocketError(errno)) : null);
+        }
+    }
+
+    /// <summary>One thread that owns (or owned) the loop, from its start to its retirement.</summary>
+    private sealed class LoopThread(EpollLoop loop, long generation, int resumeIndex, int resumeCount)
+    {
+        private readonly Thread _thread = new(static state => ((LoopThread)state!).RunLoop())
+        {
+            IsBackground = true,
+            Name = generation == 0 ? loop.Name : $"{loop.Name} ({generation})",
+        };
+
+        public long Generation { get; } = generation;
+
+        /// <summary>Gets or sets the index of the first event of the inherited batch this thread runs.</summary>
+        public int ResumeIndex { get; set; } = resumeIndex;
+
+        /// <summary>Gets or sets the size of the inherited batch (0: none).</summary>
+        public int ResumeCount { get; set; } = resumeCount;
+
+        /// <summary>Gets or sets when the watchdog first saw this thread in the callback that got it retired.</summary>
+        public long StuckSince { get; set; }
+
+        /// <summary>Gets or sets whether the handoff was logged, so the return is logged too.</summary>
+        public bool ReportReturn { get; set; }
+
+        // Thread start is a full barrier: the new thread sees every field set before.
+        public void Start() => _thread.UnsafeStart(this);
+
+        private void RunLoop() => loop.Run(this);
     }
 }

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using TcpToolkit.Connections;
 
 namespace TcpToolkit.Transport.Internal.Epoll;
 
@@ -26,19 +27,24 @@ internal sealed class EpollSocketIO : SocketIO
     private readonly Readiness _write = new();
     private readonly nint _registration;
     private int _closed;
+    private int _urgent;
+    private volatile string? _failure;
+    private Exception? _failureCause;
 
-    public EpollSocketIO(Socket socket)
+    /// <summary>Puts <paramref name="socket"/> on <paramref name="loop"/>.</summary>
+    /// <exception cref="SocketException">The loop could not take it (<c>epoll_ctl</c> failed, or the loop has failed).</exception>
+    public EpollSocketIO(Socket socket, EpollLoop loop)
     {
         socket.Blocking = false;
         _handle = socket.SafeHandle;
-        _loop = EpollLoop.Next();
+        _loop = loop;
         _registration = _loop.Register(Fd, this);
     }
 
     /// <summary>Connects without blocking: <c>connect</c> returns EINPROGRESS, the loop reports when it is done.</summary>
-    public static async ValueTask<EpollSocketIO> ConnectAsync(Socket socket, EndPoint endPoint, CancellationToken cancellationToken)
+    public static async ValueTask<EpollSocketIO> ConnectAsync(Socket socket, EndPoint endPoint, EpollLoop loop, CancellationToken cancellationToken)
     {
-        var io = new EpollSocketIO(socket);
+        var io = new EpollSocketIO(socket, loop);
         try
         {
             io._write.Observe();
@@ -59,6 +65,7 @@ internal sealed class EpollSocketIO : SocketIO
                 {
                     cancellationToken.ThrowIfCancellationRequested();
                     await io._write.WaitAsync().ConfigureAwait(false);
+                    io.ThrowIfClosed();
                     io._write.Observe();
                 }
             }
@@ -89,9 +96,15 @@ internal sealed class EpollSocketIO : SocketIO
     /// announce the FIN. HUP alone does not wake the reader: a socket that is not connected yet reports it (a
     /// client registers before connecting), and a connected socket that hangs up always reports RDHUP or ERR too.
     /// Waking the reader for nothing would make it rent a block and then wait with it.
+    /// PRI (TCP urgent data) is noted for <see cref="ReceiveAsync"/>: a recv stops short at the urgent mark.
     /// </remarks>
     public void OnEvents(uint events)
     {
+        if ((events & LinuxInterop.EpollPri) != 0)
+        {
+            Volatile.Write(ref _urgent, 1);
+        }
+
         if ((events & (LinuxInterop.EpollRdHup | LinuxInterop.EpollErr)) != 0)
         {
             _read.Close();
@@ -111,10 +124,24 @@ internal sealed class EpollSocketIO : SocketIO
         }
     }
 
+    /// <remarks>
+    /// The empty receive (the pump's wait after a short read) trusts that the short read emptied the socket, so it
+    /// waits for the next edge. TCP urgent data breaks that: recv stops at the urgent mark even when more bytes are
+    /// queued behind it, and no new edge comes for them; the connection would stall until the peer sends again. The
+    /// PRI event that announced the urgent data is therefore spent here on one more receive instead of a wait: one
+    /// read of a flag per wait in the normal path, no extra system call.
+    /// </remarks>
     public override ValueTask<int> ReceiveAsync(Memory<byte> memory)
     {
         if (memory.IsEmpty)
         {
+            // Only a wait that would really block spends the flag: one that completes at once (an edge came since the
+            // last receive) is followed by a receive anyway, and the flag must outlive it for the stop at the mark.
+            if (Volatile.Read(ref _urgent) != 0 && !_read.IsReady && Interlocked.Exchange(ref _urgent, 0) != 0)
+            {
+                return new ValueTask<int>(0);
+            }
+
             return _read.WaitAsync();
         }
 
@@ -148,13 +175,13 @@ internal sealed class EpollSocketIO : SocketIO
         try
         {
             _handle.DangerousAddRef(ref added);
-            _loop.Unregister(Fd, _registration);
+            _loop.Unregister(Fd, _registration, this);
         }
         catch (ObjectDisposedException)
         {
-            // Already closed: the kernel dropped the registration with the descriptor; the handle leaks nothing
-            // but this object, which the loop no longer names.
-            _loop.Unregister(-1, _registration);
+            // Already closed: the kernel dropped the registration with the descriptor; the loop only has to free
+            // the handle.
+            _loop.Unregister(-1, _registration, this);
         }
         finally
         {
@@ -167,6 +194,23 @@ internal sealed class EpollSocketIO : SocketIO
 
     public override void WakeWaiters()
     {
+        _read.Close();
+        _write.Close();
+    }
+
+    /// <summary>
+    /// Ends the connection from the engine's side (its loop failed, or a continuation threw out of its wake-up): every
+    /// later operation fails with a <see cref="ConnectionAbortedException"/> carrying <paramref name="message"/>, and
+    /// the waiting loops wake up (on this thread) to see it.
+    /// </summary>
+    public void Fail(string message, Exception? cause)
+    {
+        if (_failure is null)
+        {
+            _failureCause = cause;
+            _failure = message;
+        }
+
         _read.Close();
         _write.Close();
     }
@@ -317,6 +361,10 @@ internal sealed class EpollSocketIO : SocketIO
         // The socket may still be open for a moment after Close (the pump disposes it next): fail as aborted rather
         // than call into a descriptor the engine no longer watches.
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _closed) != 0, this);
+        if (_failure is { } failure)
+        {
+            throw new ConnectionAbortedException(failure, _failureCause);
+        }
     }
 
     [InlineArray(MaxGather)]

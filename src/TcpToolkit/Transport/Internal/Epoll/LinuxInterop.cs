@@ -16,6 +16,7 @@ internal static unsafe partial class LinuxInterop
     public const int EpollCtlDel = 2;
 
     public const uint EpollIn = 0x001;
+    public const uint EpollPri = 0x002;
     public const uint EpollOut = 0x004;
     public const uint EpollErr = 0x008;
     public const uint EpollHup = 0x010;

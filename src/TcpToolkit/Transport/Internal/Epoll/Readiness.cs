@@ -10,7 +10,8 @@ namespace TcpToolkit.Transport.Internal.Epoll;
 /// </summary>
 /// <remarks>
 /// The waiter's continuation runs inline on the thread that signals (the I/O loop): the receive, the application's
-/// processing and the reply's send run back to back there. One awaitable is reused for every wait: no allocation.
+/// processing and the reply's send run back to back there; if that blocks, the loop's watchdog hands the loop to a new
+/// thread (<see cref="EpollLoop"/>). One awaitable is reused for every wait: no allocation.
 /// </remarks>
 internal sealed class Readiness : IValueTaskSource<int>
 {
@@ -22,6 +23,9 @@ internal sealed class Readiness : IValueTaskSource<int>
 
     /// <summary>Notes the events seen so far; call before the system call whose would-block result may be waited on.</summary>
     public void Observe() => _observed = Volatile.Read(ref _sequence);
+
+    /// <summary>Gets whether <see cref="WaitAsync"/> would complete at once: an event arrived since the last <see cref="Observe"/>, or the direction is closed.</summary>
+    public bool IsReady => _closed || Volatile.Read(ref _sequence) != _observed;
 
     /// <summary>Waits for an event after the last <see cref="Observe"/> (or for <see cref="Close"/>); returns 0.</summary>
     public ValueTask<int> WaitAsync()

@@ -1,0 +1,36 @@
+using System.Net.Sockets;
+
+namespace TcpToolkit.Transport.Internal;
+
+/// <summary>
+/// Sets up one connection over a connected socket so that a failure part-way (the engine refusing the socket,
+/// <c>epoll_ctl</c> failing with ENOSPC or ENOMEM, the connection's constructor throwing) leaves nothing registered.
+/// </summary>
+internal static class ConnectionSetup
+{
+    /// <summary>
+    /// Puts <paramref name="socket"/> on an engine (unless <paramref name="io"/> already is one) and wraps it in a
+    /// connection. On failure the engine registration is released and the exception propagates; the caller still
+    /// owns, and must dispose, the socket.
+    /// </summary>
+    public static TcpConnection Create(Socket socket, ConnectionSettings settings, Action<TcpConnection>? onClosed, SocketIO? io = null)
+    {
+        io ??= SocketIO.Create(socket, settings);
+        try
+        {
+            return new TcpConnection(socket, settings, onClosed, io);
+        }
+        catch
+        {
+            Release(io);
+            throw;
+        }
+    }
+
+    /// <summary>Releases a socket's engine registration that no connection took over (the socket is disposed next).</summary>
+    public static void Release(SocketIO io)
+    {
+        io.Close();
+        io.WakeWaiters();
+    }
+}
