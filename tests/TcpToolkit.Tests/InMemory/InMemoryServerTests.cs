@@ -286,6 +286,16 @@ public sealed class InMemoryServerTests
     }
 
     [Fact]
+    public async Task DisposeAsync_CalledTwiceAndStopAfterwards_DoNotThrow()
+    {
+        var server = new InMemoryServer(EchoAsync);
+        await server.DisposeAsync();
+
+        await server.Invoking(s => s.DisposeAsync().AsTask()).Should().NotThrowAsync();
+        await server.Invoking(s => s.StopAsync()).Should().NotThrowAsync();
+    }
+
+    [Fact]
     public async Task Handler_ThrowsAFramingException_ConnectionClosedWithProtocolError()
     {
         var ct = Deadline();
