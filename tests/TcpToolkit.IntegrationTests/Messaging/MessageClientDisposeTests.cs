@@ -56,7 +56,7 @@ public sealed class MessageClientDisposeTests
         var endPoint = server.LocalEndPoint;
         await server.StopAsync(ct);
         var fake = new FakeTimeProvider();
-        var client = new MessageClient(endPoint, new MessageClientOptions { TimeProvider = fake, RequestTimeout = null, HeartbeatInterval = null });
+        var client = new MessageClient(endPoint, new MessageClientOptions { Transport = { TimeProvider = fake }, RequestTimeout = null, HeartbeatInterval = null });
         var states = new StateRecorder(client);
         var start = client.StartAsync(ct);
         var waiting = client.SendRequestAsync("x"u8.ToArray(), ct).AsTask();
@@ -103,7 +103,6 @@ public sealed class MessageClientDisposeTests
             RequestTimeout = TimeSpan.FromSeconds(5),
             HeartbeatInterval = TimeSpan.FromSeconds(30),
             JitterSource = () => 1.0,
-            TimeProvider = time,
             Transport = transport,
         });
         var states = new StateRecorder(client);

@@ -22,22 +22,23 @@ public sealed class MessageClientResilienceTests
         var jitterCalls = 0;
         var initial = TimeSpan.FromSeconds(1);
         var max = TimeSpan.FromSeconds(4);
-        await using var client = new MessageClient(deadEndPoint, new MessageClientOptions
+        var options = new MessageClientOptions
         {
             ReconnectInitialDelay = initial,
             ReconnectMaxDelay = max,
             MaxReconnectAttempts = jitter.Length,
             JitterSource = () => jitter[jitterCalls++],
             HeartbeatInterval = null,
-            TimeProvider = time,
-        });
+            Transport = { TimeProvider = time },
+        };
+        await using var client = new MessageClient(deadEndPoint, options);
         var states = new StateRecorder(client);
 
         var start = client.StartAsync(ct);
         var delays = new List<TimeSpan>();
         for (var n = 0; n < jitter.Length; n++)
         {
-            var due = await time.NextTimerAsync(ct);
+            var due = await time.NextClientTimerAsync(options, ct);
             var ceiling = TimeSpan.FromTicks(Math.Min(max.Ticks, initial.Ticks << n));
             due.Should().BeGreaterThanOrEqualTo(TimeSpan.Zero).And.BeLessThanOrEqualTo(ceiling, $"attempt {n} is capped at min(max, initial * 2^{n})");
             delays.Add(due);
@@ -61,21 +62,22 @@ public sealed class MessageClientResilienceTests
         var time = new CountingTimeProvider(fake);
         var harness = await MessagingHarness.StartAsync(EchoAsync);
         var endPoint = harness.EndPoint;
-        await using var client = new MessageClient(endPoint, new MessageClientOptions
+        var options = new MessageClientOptions
         {
             ReconnectInitialDelay = TimeSpan.FromSeconds(2),
             JitterSource = () => 0.5,
             HeartbeatInterval = null,
             RequestTimeout = null,
-            TimeProvider = time,
-        });
+            Transport = { TimeProvider = time },
+        };
+        await using var client = new MessageClient(endPoint, options);
         var states = new StateRecorder(client);
         client.State.Should().Be(MessageClientState.Connecting);
 
         await client.StartAsync(ct);
         await harness.DisposeAsync();
         (await states.WaitForAsync(MessageClientState.Reconnecting, ct)).Exception.Should().BeOfType<ConnectionLostException>();
-        var due = await time.NextTimerAsync(ct);
+        var due = await time.NextClientTimerAsync(options, ct);
         due.Should().Be(TimeSpan.FromSeconds(1));
         await using var restarted = await MessagingHarness.StartAsync(EchoAsync, endPoint: endPoint);
         fake.Advance(due);
@@ -137,14 +139,15 @@ public sealed class MessageClientResilienceTests
 
         var harness = await MessagingHarness.StartAsync(Record);
         var endPoint = harness.EndPoint;
-        await using var client = new MessageClient(endPoint, new MessageClientOptions
+        var options = new MessageClientOptions
         {
             OneWayQueueCapacity = 2,
             ReconnectInitialDelay = TimeSpan.FromSeconds(1),
             JitterSource = () => 1.0,
             HeartbeatInterval = null,
-            TimeProvider = time,
-        });
+            Transport = { TimeProvider = time },
+        };
+        await using var client = new MessageClient(endPoint, options);
         var states = new StateRecorder(client);
         await client.StartAsync(ct);
         await client.SendOneWayAsync("before"u8.ToArray(), ct);
@@ -156,7 +159,7 @@ public sealed class MessageClientResilienceTests
         await client.SendOneWayAsync("queued-2"u8.ToArray(), ct);
         await client.Invoking(c => c.SendOneWayAsync("overflow"u8.ToArray(), ct).AsTask()).Should().ThrowAsync<ConnectionLostException>();
         await using var restarted = await MessagingHarness.StartAsync(Record, endPoint: endPoint);
-        fake.Advance(await time.NextTimerAsync(ct));
+        fake.Advance(await time.NextClientTimerAsync(options, ct));
         await states.WaitForAsync(MessageClientState.Connected, ct);
         await client.SendOneWayAsync("after"u8.ToArray(), ct);
 
@@ -189,7 +192,7 @@ public sealed class MessageClientResilienceTests
             HeartbeatTimeout = TimeSpan.FromSeconds(5),
             MaxReconnectAttempts = 0,
             RequestTimeout = null,
-            TimeProvider = time,
+            Transport = { TimeProvider = time },
         });
         var states = new StateRecorder(client);
         await client.StartAsync(ct);

@@ -106,8 +106,7 @@ public sealed class MessageRequestTests
             MaxInFlightRequests = Max,
             RequestTimeout = TimeSpan.FromSeconds(5),
             HeartbeatInterval = null,
-            TimeProvider = time,
-            LoggerFactory = log,
+            Transport = { TimeProvider = time, LoggerFactory = log },
         });
         await client.StartAsync(ct);
 

@@ -87,3 +87,23 @@ internal sealed class StateRecorder
         }
     }
 }
+
+/// <summary>Timers of a message client on its one clock.</summary>
+internal static class ClientClock
+{
+    /// <summary>
+    /// Waits for the next timer the client itself creates (backoff, request timeout, heartbeat): the client's one clock
+    /// also runs the connect and close timeouts of the TCP connections it opens, and those are skipped.
+    /// </summary>
+    public static async Task<TimeSpan> NextClientTimerAsync(this CountingTimeProvider time, MessageClientOptions options, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var due = await time.NextTimerAsync(cancellationToken);
+            if (due != options.Transport.ConnectTimeout && due != options.Transport.CloseTimeout)
+            {
+                return due;
+            }
+        }
+    }
+}
