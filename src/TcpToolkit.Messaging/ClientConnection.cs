@@ -9,8 +9,9 @@ using TcpToolkit.Messaging.Internal;
 namespace TcpToolkit.Messaging;
 
 /// <summary>
-/// One connection of a <see cref="MessageClient"/> (any transport, through <see cref="Connection"/>): the pending-request map, the read loop that matches replies,
-/// the write lock and the heartbeat. Lost once, for good; the client then makes a new one.
+/// One connection of a <see cref="MessageClient"/> (any transport, seen only as a <see cref="Connection"/>): the
+/// pending-request map, the read loop that matches replies, the write lock and the heartbeat. Lost once, for good; the
+/// client then makes a new one.
 /// </summary>
 internal sealed class ClientConnection : IAsyncDisposable
 {

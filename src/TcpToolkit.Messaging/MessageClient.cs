@@ -91,6 +91,7 @@ public sealed class MessageClient : IAsyncDisposable
         {
             _factory = _ownedTcpClient = new TcpClient(_options.Transport);
         }
+
         _slots = new SemaphoreSlim(_options.MaxInFlightRequests, _options.MaxInFlightRequests);
     }
 
