@@ -55,7 +55,7 @@ public static class KeyValueClientApp
             ReconnectMaxDelay = TimeSpan.FromSeconds(2),
             HeartbeatInterval = TimeSpan.FromSeconds(5),
             HeartbeatTimeout = TimeSpan.FromSeconds(5),
-            LoggerFactory = loggerFactory,
+            Transport = { LoggerFactory = loggerFactory }, // the client's one logger factory, messaging and transport events
         });
         await client.StartAsync(cancellationToken).ConfigureAwait(false);
 

@@ -9,8 +9,9 @@ using TcpToolkit.Messaging.Internal;
 namespace TcpToolkit.Messaging;
 
 /// <summary>
-/// One TCP connection of a <see cref="MessageClient"/>: the pending-request map, the read loop that matches replies,
-/// the write lock and the heartbeat. Lost once, for good; the client then makes a new one.
+/// One connection of a <see cref="MessageClient"/> (any transport, seen only as a <see cref="Connection"/>): the
+/// pending-request map, the read loop that matches replies, the write lock and the heartbeat. Lost once, for good; the
+/// client then makes a new one.
 /// </summary>
 internal sealed class ClientConnection : IAsyncDisposable
 {
@@ -33,13 +34,13 @@ internal sealed class ClientConnection : IAsyncDisposable
     private long _pingSent;
     private int _disposed;
 
-    public ClientConnection(MessageClient owner, Connection connection, MessageClientOptions options, ILogger logger)
+    public ClientConnection(MessageClient owner, Connection connection, MessageClientOptions options, ILogger logger, TimeProvider time)
     {
         _owner = owner;
         _connection = connection;
         _options = options;
         _logger = logger;
-        _time = options.TimeProvider;
+        _time = time;
     }
 
     public string Id => _connection.Id;
@@ -245,9 +246,9 @@ internal sealed class ClientConnection : IAsyncDisposable
         {
             // Reset, abort (heartbeat), or a protocol error: the stream cannot be trusted any more.
             reason = new ConnectionLostException("The connection was lost: " + ex.Message, ex);
-            if (ex is FramingException)
+            if (ex is ProtocolException)
             {
-                _connection.Abort("The server broke the message protocol.");
+                _connection.Abort(CloseReason.ProtocolError, "The server broke the message protocol: " + ex.Message);
             }
         }
 

@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.Logging;
+using TcpToolkit.Connections;
 using TcpToolkit.Framing;
 using TcpToolkit.Messaging.Internal;
 using TcpToolkit.Transport;
@@ -17,6 +18,12 @@ namespace TcpToolkit.Messaging;
 /// <see cref="MessageClientState.Connected"/> and <see cref="MessageClientState.Reconnecting"/> in turn, and finally
 /// <see cref="MessageClientState.Closed"/> (disposed, or <see cref="MessageClientOptions.MaxReconnectAttempts"/>
 /// failed in a row). <see cref="StateChanged"/> reports every change, in order, from one thread.
+/// </para>
+/// <para>
+/// Connections come from <see cref="MessageClientOptions.ConnectionFactory"/>: by default a <see cref="TcpClient"/>
+/// built from <see cref="MessageClientOptions.Transport"/>, or any transport or middleware stack behind an
+/// <see cref="IConnectionFactory"/> (an in-memory server in tests). The client uses them only through
+/// <see cref="Connection"/>.
 /// </para>
 /// <para>
 /// Failures are typed: a lost connection fails every pending request at once with <see cref="ConnectionLostException"/>
@@ -45,7 +52,8 @@ public sealed class MessageClient : IAsyncDisposable
     private readonly MessageClientOptions _options;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
-    private readonly TcpClient _tcp;
+    private readonly IConnectionFactory _factory;
+    private readonly TcpClient? _ownedTcpClient;
     private readonly SemaphoreSlim _slots;
     private readonly CancellationTokenSource _disposing = new();
     private readonly Lock _lock = new();
@@ -62,7 +70,10 @@ public sealed class MessageClient : IAsyncDisposable
     private long _lateReplyCount;
 
     /// <summary>Creates a client for <paramref name="remoteEndPoint"/>. Nothing connects until <see cref="StartAsync"/>.</summary>
-    /// <param name="remoteEndPoint">The server: an <see cref="IPEndPoint"/>, a <see cref="DnsEndPoint"/> (resolved on each connect) or a Unix domain socket.</param>
+    /// <param name="remoteEndPoint">
+    /// The server: an <see cref="IPEndPoint"/>, a <see cref="DnsEndPoint"/> (resolved on each connect) or a Unix domain
+    /// socket; with a <see cref="MessageClientOptions.ConnectionFactory"/>, whatever endpoint that factory understands.
+    /// </param>
     /// <param name="options">The settings, or <see langword="null"/> for the defaults; read now.</param>
     public MessageClient(EndPoint remoteEndPoint, MessageClientOptions? options = null)
     {
@@ -70,9 +81,17 @@ public sealed class MessageClient : IAsyncDisposable
         _remoteEndPoint = remoteEndPoint;
         _remoteName = remoteEndPoint.ToString() ?? "?";
         _options = options ?? new MessageClientOptions();
-        _logger = _options.LoggerFactory.CreateLogger("TcpToolkit.Messaging.MessageClient");
-        _time = _options.TimeProvider;
-        _tcp = new TcpClient(_options.Transport);
+        _logger = _options.Transport.LoggerFactory.CreateLogger("TcpToolkit.Messaging.MessageClient");
+        _time = _options.Transport.TimeProvider;
+        if (_options.ConnectionFactory is { } factory)
+        {
+            _factory = factory;
+        }
+        else
+        {
+            _factory = _ownedTcpClient = new TcpClient(_options.Transport);
+        }
+
         _slots = new SemaphoreSlim(_options.MaxInFlightRequests, _options.MaxInFlightRequests);
     }
 
@@ -254,7 +273,11 @@ public sealed class MessageClient : IAsyncDisposable
             Close(null);
         }
 
-        await _tcp.DisposeAsync().ConfigureAwait(false);
+        if (_ownedTcpClient is not null)
+        {
+            await _ownedTcpClient.DisposeAsync().ConfigureAwait(false);
+        }
+
         _disposing.Dispose();
     }
 
@@ -339,28 +362,23 @@ public sealed class MessageClient : IAsyncDisposable
                     }
                 }
 
-                ConnectResult result;
+                Connection transport;
                 try
                 {
-                    result = await _tcp.TryConnectAsync(_remoteEndPoint, stopping).ConfigureAwait(false);
+                    transport = await _factory.ConnectAsync(_remoteEndPoint, stopping).ConfigureAwait(false);
                 }
-                catch (Exception ex) when (ex is not OperationCanceledException)
+                catch (Exception ex) when (!stopping.IsCancellationRequested)
                 {
+                    // Refused, timed out, a failed client middleware, a stopped in-memory server: any failure of the
+                    // factory is a failed attempt (TcpClient's is a TcpConnectException naming the socket error).
+                    MessagingLog.ConnectFailed(_logger, _remoteName, ex.Message);
                     cause = ex;
                     attempt++;
                     continue;
                 }
 
-                if (!result.IsConnected)
-                {
-                    MessagingLog.ConnectFailed(_logger, _remoteName, result.SocketError);
-                    cause = new TcpConnectException(_remoteEndPoint, result.SocketError);
-                    attempt++;
-                    continue;
-                }
-
                 attempt = 0;
-                var connection = new ClientConnection(this, result.Connection, _options, _logger);
+                var connection = new ClientConnection(this, transport, _options, _logger, _time);
                 try
                 {
                     connection.Start();

@@ -1,6 +1,5 @@
 using System.Buffers;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
+using TcpToolkit.Connections;
 using TcpToolkit.Connections.Internal;
 using TcpToolkit.Framing;
 using TcpToolkit.Transport;
@@ -11,6 +10,14 @@ namespace TcpToolkit.Messaging;
 /// Settings for a <see cref="MessageClient"/>. Every setter validates; <see langword="null"/> means unlimited or none
 /// and nothing else does. Read once, when the client is created.
 /// </summary>
+/// <remarks>
+/// One clock and one logger factory per client: <see cref="Transport"/>'s <see cref="TcpConnectionOptions.TimeProvider"/>
+/// and <see cref="TcpConnectionOptions.LoggerFactory"/>. Request timeouts, backoff delays and the heartbeat run on that
+/// clock, as do the connect and close timeouts of the TCP connections the client opens, so a fake clock set there
+/// drives all of them; messaging events (300-399) and transport events go to that factory. They apply also when
+/// <see cref="ConnectionFactory"/> supplies the connections (then only the socket settings of <see cref="Transport"/>
+/// are unused).
+/// </remarks>
 public sealed class MessageClientOptions
 {
     private TimeSpan? _requestTimeout = TimeSpan.FromSeconds(30);
@@ -24,8 +31,6 @@ public sealed class MessageClientOptions
     private TimeSpan _heartbeatTimeout = TimeSpan.FromSeconds(10);
     private int _oneWayQueueCapacity;
     private TcpClientOptions _transport = new();
-    private ILoggerFactory _loggerFactory = NullLoggerFactory.Instance;
-    private TimeProvider _timeProvider = TimeProvider.System;
 
     /// <summary>
     /// Gets or sets how long a request may take in total (waiting for a free slot, for a connection, and for the reply)
@@ -111,10 +116,10 @@ public sealed class MessageClientOptions
 
     /// <summary>
     /// Gets or sets the source of backoff randomness: a function returning a value in [0, 1] (values outside are
-    /// clamped). Defaults to <see cref="Random.Shared"/>'s <see cref="Random.NextDouble"/>; tests pass a fixed sequence.
-    /// It is called from one thread at a time.
+    /// clamped). Defaults to <see cref="Random.Shared"/>'s <see cref="Random.NextDouble"/>. It is called from one thread
+    /// at a time. Internal: a test seam, so tests can pass a fixed sequence (issue #11: test seams are not public API).
     /// </summary>
-    public Func<double> JitterSource
+    internal Func<double> JitterSource
     {
         get => _jitterSource;
         set => _jitterSource = value ?? throw new ArgumentNullException(nameof(value));
@@ -168,28 +173,25 @@ public sealed class MessageClientOptions
     public Action<ReadOnlySequence<byte>>? PushReceived { get; set; }
 
     /// <summary>
-    /// Gets or sets the socket settings for each connection: connect timeout, buffer sizes, TCP keepalive. The connect
-    /// timeout and the close timeout run on <see cref="TcpConnectionOptions.TimeProvider"/>. Defaults to new
-    /// <see cref="TcpClientOptions"/>.
+    /// Gets or sets where connections come from: <see langword="null"/> (the default) for a <see cref="TcpClient"/>
+    /// the client creates from <see cref="Transport"/> and disposes with itself; or any other
+    /// <see cref="IConnectionFactory"/>, such as a <see cref="TcpClient"/> with its own options and middleware, or an
+    /// <see cref="InMemory.InMemoryServer"/> in tests. The client asks it for a connection to its remote endpoint on each connect and
+    /// reconnect; an attempt that throws counts as a failed attempt (backoff, then a new attempt). The caller owns a
+    /// factory set here: the client does not dispose it.
+    /// </summary>
+    public IConnectionFactory? ConnectionFactory { get; set; }
+
+    /// <summary>
+    /// Gets or sets the transport settings: the client's clock and logger factory (see the remarks of
+    /// <see cref="MessageClientOptions"/>), and, when <see cref="ConnectionFactory"/> is <see langword="null"/>, the
+    /// socket settings of each connection (connect timeout, buffer sizes, TCP keepalive, client middleware). Defaults
+    /// to new <see cref="TcpClientOptions"/>: the system clock and no logging.
     /// </summary>
     public TcpClientOptions Transport
     {
         get => _transport;
         set => _transport = value ?? throw new ArgumentNullException(nameof(value));
-    }
-
-    /// <summary>Gets or sets the logger factory (events 300-399). Defaults to <see cref="NullLoggerFactory.Instance"/> (no logging).</summary>
-    public ILoggerFactory LoggerFactory
-    {
-        get => _loggerFactory;
-        set => _loggerFactory = value ?? throw new ArgumentNullException(nameof(value));
-    }
-
-    /// <summary>Gets or sets the clock for request timeouts, backoff delays and the heartbeat. Defaults to <see cref="TimeProvider.System"/>.</summary>
-    public TimeProvider TimeProvider
-    {
-        get => _timeProvider;
-        set => _timeProvider = value ?? throw new ArgumentNullException(nameof(value));
     }
 
     private static TimeSpan PositiveFinite(TimeSpan value, string paramName)

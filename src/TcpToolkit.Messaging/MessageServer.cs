@@ -6,9 +6,11 @@ using TcpToolkit.Transport;
 namespace TcpToolkit.Messaging;
 
 /// <summary>
-/// Request/response over TCP: many requests in flight on one connection, replies matched by id in any order, plus
-/// one-way messages, server pushes and ping/pong, all in one small envelope. Plug it into a <see cref="TcpServer"/> as
-/// the connection handler; <see cref="MessageClient"/> is the other end.
+/// Request/response over a connection: many requests in flight on one connection, replies matched by id in any order,
+/// plus one-way messages, server pushes and ping/pong, all in one small envelope. Plug
+/// <see cref="HandleConnectionAsync"/> into any server as its <see cref="ConnectionHandler"/> (a <see cref="TcpServer"/>,
+/// an <see cref="InMemory.InMemoryServer"/>, the end of a middleware pipeline); <see cref="MessageClient"/> is the
+/// other end.
 /// </summary>
 /// <remarks>
 /// <para>Wire format. Each message is one length-prefixed frame, all integers big-endian (network order):</para>
@@ -63,13 +65,16 @@ public sealed class MessageServer
     }
 
     /// <summary>
-    /// Serves one connection until the client closes it or <paramref name="cancellationToken"/> fires. Pass this
-    /// method as the <see cref="TcpServer"/> handler.
+    /// Serves one connection until the client closes it or <paramref name="cancellationToken"/> fires. It has the
+    /// signature of a <see cref="ConnectionHandler"/>: pass this method as the server's handler.
     /// </summary>
     /// <param name="connection">The connection to serve.</param>
     /// <param name="cancellationToken">The server's stopping token; it also reaches the handlers.</param>
     /// <returns>A task that completes when the session has ended and every handler it started has finished.</returns>
-    /// <exception cref="FramingException">The client broke the protocol (the server closes the connection with <see cref="CloseReason.ProtocolError"/>).</exception>
+    /// <exception cref="ProtocolException">
+    /// The client broke the protocol: a bad envelope (an <see cref="InvalidFrameException"/>, a
+    /// <see cref="FrameTooLargeException"/>). The server closes the connection with <see cref="CloseReason.ProtocolError"/>.
+    /// </exception>
     public Task HandleConnectionAsync(Connection connection, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(connection);

@@ -65,7 +65,13 @@ public sealed class MessageServerOptions
     /// </summary>
     public bool IncludeExceptionDetails { get; set; }
 
-    /// <summary>Gets or sets the logger factory (events 300-399). Defaults to <see cref="NullLoggerFactory.Instance"/> (no logging).</summary>
+    /// <summary>
+    /// Gets or sets the logger factory (events 300-399). Defaults to <see cref="NullLoggerFactory.Instance"/> (no
+    /// logging). It is the message server's only one: a <see cref="MessageServer"/> owns no transport (it serves the
+    /// connections that whichever server runs <see cref="MessageServer.HandleConnectionAsync"/> hands it), so there
+    /// is no transport options object on this side to take it from; give it the hosting server's factory for one log.
+    /// The message server has no clock.
+    /// </summary>
     public ILoggerFactory LoggerFactory
     {
         get => _loggerFactory;

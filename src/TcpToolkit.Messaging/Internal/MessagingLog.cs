@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 
 namespace TcpToolkit.Messaging.Internal;
@@ -18,8 +17,10 @@ internal static partial class MessagingLog
     [LoggerMessage(303, LogLevel.Information, "Reconnect attempt {Attempt} to {RemoteEndPoint} in {Delay}.", EventName = "ReconnectScheduled")]
     public static partial void ReconnectScheduled(ILogger logger, int attempt, string remoteEndPoint, TimeSpan delay);
 
-    [LoggerMessage(304, LogLevel.Debug, "Connecting to {RemoteEndPoint} failed: {SocketError}.", EventName = "ConnectFailed")]
-    public static partial void ConnectFailed(ILogger logger, string remoteEndPoint, SocketError socketError);
+    // Issue #11: the client connects through any IConnectionFactory, so the reason is the factory's message (a
+    // TcpClient's names the socket error), no longer a SocketError.
+    [LoggerMessage(304, LogLevel.Debug, "Connecting to {RemoteEndPoint} failed: {Reason}", EventName = "ConnectFailed")]
+    public static partial void ConnectFailed(ILogger logger, string remoteEndPoint, string reason);
 
     [LoggerMessage(305, LogLevel.Information, "Connected to {RemoteEndPoint} as {ConnectionId}.", EventName = "Connected")]
     public static partial void Connected(ILogger logger, string remoteEndPoint, string connectionId);

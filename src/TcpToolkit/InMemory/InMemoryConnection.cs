@@ -88,8 +88,10 @@ internal sealed class InMemoryConnection : Connection
         SetCloseReason(reason == CloseReason.None ? CloseReason.LocalAbort : reason);
         _abortMessage ??= message;
 
-        // Our pending reads fail as aborted, the peer's as reset; both sides' writers see the same on their next flush.
+        // Our pending reads and flushes fail as aborted, the peer's as reset (a flush waiting for a reader that will
+        // never read again must be woken too, or it waits forever).
         _input.Wake();
+        _output.Wake();
         _peer.OnPeerReset();
         SignalClosed();
     }
@@ -115,6 +117,7 @@ internal sealed class InMemoryConnection : Connection
         _resetByPeer = true;
         SetCloseReason(CloseReason.RemoteReset);
         _input.Wake();
+        _output.Wake();
         SignalClosed();
     }
 
@@ -208,6 +211,8 @@ internal sealed class InMemoryConnection : Connection
     /// <summary>The pipe's writer, failing flushes with the connection's abort or reset.</summary>
     private sealed class EndWriter(InMemoryConnection owner, PipeWriter inner) : PipeWriter
     {
+        public void Wake() => inner.CancelPendingFlush();
+
         public override bool CanGetUnflushedBytes => inner.CanGetUnflushedBytes;
 
         public override long UnflushedBytes => inner.UnflushedBytes;
@@ -226,9 +231,10 @@ internal sealed class InMemoryConnection : Connection
         {
             owner.ThrowIfBroken();
             var result = await inner.FlushAsync(cancellationToken).ConfigureAwait(false);
-            if (result.IsCompleted)
+            if (result.IsCompleted || result.IsCanceled)
             {
-                // The peer stopped reading: as over TCP, that is its reset or our abort.
+                // The peer stopped reading, or a wake-up for an abort or reset: as over TCP, that is its reset or our
+                // abort. Otherwise a cancellation is the application's own.
                 owner.ThrowIfBroken();
             }
 

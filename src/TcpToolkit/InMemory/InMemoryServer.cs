@@ -70,8 +70,12 @@ public sealed class InMemoryServer : IConnectionFactory, IAsyncDisposable
     /// <returns>A task that completes when every handler has returned or its connection was aborted.</returns>
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
-        Interlocked.Exchange(ref _stopped, 1);
-        await _stopping.CancelAsync().ConfigureAwait(false);
+        if (Interlocked.Exchange(ref _stopped, 1) == 0)
+        {
+            // Once: after DisposeAsync the source is disposed, and a second stop (or dispose) must not throw.
+            await _stopping.CancelAsync().ConfigureAwait(false);
+        }
+
         var pending = _connections.ToArray();
         var all = Task.WhenAll(pending.Select(p => p.Value));
         await all.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);

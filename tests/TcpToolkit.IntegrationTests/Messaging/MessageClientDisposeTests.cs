@@ -1,15 +1,15 @@
 using System.Buffers;
 using Microsoft.Extensions.Time.Testing;
 using TcpToolkit.Messaging;
-using TcpToolkit.Transport;
 
 namespace TcpToolkit.IntegrationTests.Messaging;
 
-/// <summary>Disposing a client leaves nothing behind: no timers, no unobserved task exceptions, every waiter released.</summary>
+/// <summary>Disposing a client leaves nothing behind: no timers, no unobserved task exceptions, every waiter released; over both transports.</summary>
 public sealed class MessageClientDisposeTests
 {
-    [Fact]
-    public async Task DisposeAsync_AfterTimeoutsCancellationsLossAndReconnect_NoTimerLeftAndNoUnobservedException()
+    [Theory]
+    [ClassData(typeof(AllTransports))]
+    public async Task DisposeAsync_AfterTimeoutsCancellationsLossAndReconnect_NoTimerLeftAndNoUnobservedException(TestTransport transport)
     {
         var ct = TestServers.Timeout();
         var unobserved = new List<Exception>();
@@ -27,7 +27,7 @@ public sealed class MessageClientDisposeTests
         {
             var fake = new FakeTimeProvider();
             var time = new CountingTimeProvider(fake);
-            await RunClientThroughEverythingAsync(fake, time, ct);
+            await RunClientThroughEverythingAsync(transport, fake, time, ct);
 
             time.TotalTimers.Should().BePositive("the scenario used request timeouts, backoff and heartbeat timers");
             time.ActiveTimers.Should().Be(0, "every timer the client created was disposed");
@@ -48,15 +48,15 @@ public sealed class MessageClientDisposeTests
         }
     }
 
-    [Fact]
-    public async Task DisposeAsync_RequestsWaitingForAConnection_FailWithConnectionLostException()
+    [Theory]
+    [ClassData(typeof(AllTransports))]
+    public async Task DisposeAsync_RequestsWaitingForAConnection_FailWithConnectionLostException(TestTransport transport)
     {
         var ct = TestServers.Timeout();
-        await using var server = await TestServers.StartAsync((_, _) => Task.CompletedTask);
-        var endPoint = server.LocalEndPoint;
-        await server.StopAsync(ct);
+        await using var harness = await MessagingHarness.StartAsync(transport, (_, _) => ValueTask.CompletedTask);
+        await harness.StopAsync();
         var fake = new FakeTimeProvider();
-        var client = new MessageClient(endPoint, new MessageClientOptions { TimeProvider = fake, RequestTimeout = null, HeartbeatInterval = null });
+        var client = harness.CreateClient(new MessageClientOptions { Transport = { TimeProvider = fake }, RequestTimeout = null, HeartbeatInterval = null });
         var states = new StateRecorder(client);
         var start = client.StartAsync(ct);
         var waiting = client.SendRequestAsync("x"u8.ToArray(), ct).AsTask();
@@ -70,11 +70,12 @@ public sealed class MessageClientDisposeTests
         await client.DisposeAsync();
     }
 
-    private static async Task RunClientThroughEverythingAsync(FakeTimeProvider fake, CountingTimeProvider time, CancellationToken ct)
+    private static async Task RunClientThroughEverythingAsync(TestTransport transport, FakeTimeProvider fake, CountingTimeProvider time, CancellationToken ct)
     {
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var holding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var harness = await MessagingHarness.StartAsync(
+            transport,
             async (request, cancellationToken) =>
             {
                 if (request.Payload.Span.SequenceEqual("hold"u8))
@@ -96,15 +97,12 @@ public sealed class MessageClientDisposeTests
                 request.Reply.Write(request.Payload.Span);
             },
             new MessageServerOptions { MaxConcurrentRequestsPerConnection = 4 });
-        var endPoint = harness.EndPoint;
-        var transport = new TcpClientOptions { TimeProvider = time };
-        var client = new MessageClient(endPoint, new MessageClientOptions
+        var client = harness.CreateClient(new MessageClientOptions
         {
             RequestTimeout = TimeSpan.FromSeconds(5),
             HeartbeatInterval = TimeSpan.FromSeconds(30),
             JitterSource = () => 1.0,
-            TimeProvider = time,
-            Transport = transport,
+            Transport = { TimeProvider = time },
         });
         var states = new StateRecorder(client);
         await client.StartAsync(ct);

@@ -1,43 +1,47 @@
 using System.Buffers;
-using System.Net;
-using System.Net.Sockets;
+using System.Threading.Channels;
 using Microsoft.Extensions.Time.Testing;
+using TcpToolkit.Connections;
 using TcpToolkit.Messaging;
-using TcpToolkit.Transport;
-using Socket = System.Net.Sockets.Socket;
 
 namespace TcpToolkit.IntegrationTests.Messaging;
 
-/// <summary>The client keeps its connection up: backoff, heartbeat, restarts; time driven by FakeTimeProvider where it matters.</summary>
+/// <summary>
+/// The client keeps its connection up: backoff, heartbeat, reconnects; time driven by FakeTimeProvider where it
+/// matters. The theories run over both transports; a real server restart on the same port is socket-only.
+/// </summary>
 public sealed class MessageClientResilienceTests
 {
-    [Fact]
-    public async Task StartAsync_ServerDown_BackoffDelaysFollowFullJitterScheduleThenGivesUp()
+    [Theory]
+    [ClassData(typeof(AllTransports))]
+    public async Task StartAsync_ServerDown_BackoffDelaysFollowFullJitterScheduleThenGivesUp(TestTransport transport)
     {
         var ct = TestServers.Timeout();
-        var deadEndPoint = await UnusedEndPointAsync();
+        await using var harness = await MessagingHarness.StartAsync(transport, EchoAsync);
+        await harness.StopAsync();
         var fake = new FakeTimeProvider();
         var time = new CountingTimeProvider(fake);
         double[] jitter = [0.5, 1.0, 0.25, 1.0, 0.75];
         var jitterCalls = 0;
         var initial = TimeSpan.FromSeconds(1);
         var max = TimeSpan.FromSeconds(4);
-        await using var client = new MessageClient(deadEndPoint, new MessageClientOptions
+        var options = new MessageClientOptions
         {
             ReconnectInitialDelay = initial,
             ReconnectMaxDelay = max,
             MaxReconnectAttempts = jitter.Length,
             JitterSource = () => jitter[jitterCalls++],
             HeartbeatInterval = null,
-            TimeProvider = time,
-        });
+            Transport = { TimeProvider = time },
+        };
+        await using var client = harness.CreateClient(options);
         var states = new StateRecorder(client);
 
         var start = client.StartAsync(ct);
         var delays = new List<TimeSpan>();
         for (var n = 0; n < jitter.Length; n++)
         {
-            var due = await time.NextTimerAsync(ct);
+            var due = await time.NextClientTimerAsync(options, ct);
             var ceiling = TimeSpan.FromTicks(Math.Min(max.Ticks, initial.Ticks << n));
             due.Should().BeGreaterThanOrEqualTo(TimeSpan.Zero).And.BeLessThanOrEqualTo(ceiling, $"attempt {n} is capped at min(max, initial * 2^{n})");
             delays.Add(due);
@@ -45,12 +49,35 @@ public sealed class MessageClientResilienceTests
         }
 
         var failure = await start.Invoking(s => s.WaitAsync(ct)).Should().ThrowAsync<ConnectionLostException>();
-        failure.Which.InnerException.Should().BeOfType<TcpConnectException>();
+        failure.Which.InnerException.Should().BeOfType(harness.ConnectFailureType);
         delays.Should().Equal(
             TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(3));
         jitterCalls.Should().Be(jitter.Length, "every delay draws from the jitter source");
-        (await states.WaitForAsync(MessageClientState.Closed, ct)).Exception.Should().BeOfType<TcpConnectException>();
+        (await states.WaitForAsync(MessageClientState.Closed, ct)).Exception.Should().BeOfType(harness.ConnectFailureType);
         states.All.Should().Equal(MessageClientState.Closed);
+    }
+
+    [Fact]
+    public async Task Transport_TimeProviderAndLoggerFactory_AreTheClientsAndItsTcpConnectionsOnlyOnes()
+    {
+        var ct = TestServers.Timeout();
+        await using var harness = await MessagingHarness.StartAsync(TestTransport.Sockets, EchoAsync);
+        await harness.StopAsync();
+        var time = new CountingTimeProvider(new FakeTimeProvider());
+        var log = new EventSignalLoggerProvider();
+        var options = new MessageClientOptions
+        {
+            MaxReconnectAttempts = 0,
+            HeartbeatInterval = null,
+            Transport = { TimeProvider = time, LoggerFactory = log, ConnectTimeout = TimeSpan.FromSeconds(7) },
+        };
+        await using var client = harness.CreateClient(options);
+
+        await client.Invoking(c => c.StartAsync(ct)).Should().ThrowAsync<ConnectionLostException>();
+
+        (await time.NextTimerAsync(ct)).Should().Be(TimeSpan.FromSeconds(7), "the TCP connect timeout runs on the client's clock");
+        await log.WaitForAsync(304, 1).WaitAsync(ct); // ConnectFailed
+        await log.WaitForAsync(306, 1).WaitAsync(ct); // GaveUp
     }
 
     [Fact]
@@ -59,25 +86,25 @@ public sealed class MessageClientResilienceTests
         var ct = TestServers.Timeout();
         var fake = new FakeTimeProvider();
         var time = new CountingTimeProvider(fake);
-        var harness = await MessagingHarness.StartAsync(EchoAsync);
-        var endPoint = harness.EndPoint;
-        await using var client = new MessageClient(endPoint, new MessageClientOptions
+        await using var harness = await MessagingHarness.StartAsync(TestTransport.Sockets, EchoAsync);
+        var options = new MessageClientOptions
         {
             ReconnectInitialDelay = TimeSpan.FromSeconds(2),
             JitterSource = () => 0.5,
             HeartbeatInterval = null,
             RequestTimeout = null,
-            TimeProvider = time,
-        });
+            Transport = { TimeProvider = time },
+        };
+        await using var client = harness.CreateClient(options);
         var states = new StateRecorder(client);
         client.State.Should().Be(MessageClientState.Connecting);
 
         await client.StartAsync(ct);
-        await harness.DisposeAsync();
+        await harness.StopAsync();
         (await states.WaitForAsync(MessageClientState.Reconnecting, ct)).Exception.Should().BeOfType<ConnectionLostException>();
-        var due = await time.NextTimerAsync(ct);
+        var due = await time.NextClientTimerAsync(options, ct);
         due.Should().Be(TimeSpan.FromSeconds(1));
-        await using var restarted = await MessagingHarness.StartAsync(EchoAsync, endPoint: endPoint);
+        await harness.RestartAsync();
         fake.Advance(due);
         await states.WaitForAsync(MessageClientState.Connected, ct);
         using (var reply = await client.SendRequestAsync("again"u8.ToArray(), ct))
@@ -96,9 +123,8 @@ public sealed class MessageClientResilienceTests
     public async Task SendRequestAsync_ServerStoppedAndRestartedOnSamePort_ClientReconnectsByItself()
     {
         var ct = TestServers.Timeout();
-        var harness = await MessagingHarness.StartAsync(EchoAsync);
-        var endPoint = harness.EndPoint;
-        await using var client = new MessageClient(endPoint, new MessageClientOptions
+        await using var harness = await MessagingHarness.StartAsync(TestTransport.Sockets, EchoAsync);
+        await using var client = harness.CreateClient(new MessageClientOptions
         {
             ReconnectInitialDelay = TimeSpan.FromMilliseconds(20),
             ReconnectMaxDelay = TimeSpan.FromMilliseconds(200),
@@ -110,9 +136,9 @@ public sealed class MessageClientResilienceTests
             first.Memory.ToArray().Should().Equal("one"u8.ToArray());
         }
 
-        await harness.DisposeAsync();
+        await harness.StopAsync();
         await states.WaitForAsync(MessageClientState.Reconnecting, ct);
-        await using var restarted = await MessagingHarness.StartAsync(EchoAsync, endPoint: endPoint);
+        await harness.RestartAsync();
 
         // Sent while reconnecting: it waits for the new connection instead of failing.
         using var second = await client.SendRequestAsync("two"u8.ToArray(), ct);
@@ -122,41 +148,42 @@ public sealed class MessageClientResilienceTests
         client.State.Should().Be(MessageClientState.Connected);
     }
 
-    [Fact]
-    public async Task SendOneWayAsync_WhileReconnecting_QueuedUpToCapacityAndDeliveredInOrderAfterReconnect()
+    [Theory]
+    [ClassData(typeof(AllTransports))]
+    public async Task SendOneWayAsync_WhileReconnecting_QueuedUpToCapacityAndDeliveredInOrderAfterReconnect(TestTransport transport)
     {
         var ct = TestServers.Timeout();
         var fake = new FakeTimeProvider();
         var time = new CountingTimeProvider(fake);
-        var received = System.Threading.Channels.Channel.CreateUnbounded<string>();
+        var received = Channel.CreateUnbounded<string>();
         ValueTask Record(RequestContext request, CancellationToken cancellationToken)
         {
             received.Writer.TryWrite(System.Text.Encoding.UTF8.GetString(request.Payload.Span));
             return ValueTask.CompletedTask;
         }
 
-        var harness = await MessagingHarness.StartAsync(Record);
-        var endPoint = harness.EndPoint;
-        await using var client = new MessageClient(endPoint, new MessageClientOptions
+        await using var harness = await MessagingHarness.StartAsync(transport, Record);
+        var options = new MessageClientOptions
         {
             OneWayQueueCapacity = 2,
             ReconnectInitialDelay = TimeSpan.FromSeconds(1),
             JitterSource = () => 1.0,
             HeartbeatInterval = null,
-            TimeProvider = time,
-        });
+            Transport = { TimeProvider = time },
+        };
+        await using var client = harness.CreateClient(options);
         var states = new StateRecorder(client);
         await client.StartAsync(ct);
         await client.SendOneWayAsync("before"u8.ToArray(), ct);
         (await received.Reader.ReadAsync(ct)).Should().Be("before");
 
-        await harness.DisposeAsync();
+        await harness.StopAsync();
         await states.WaitForAsync(MessageClientState.Reconnecting, ct);
         await client.SendOneWayAsync("queued-1"u8.ToArray(), ct);
         await client.SendOneWayAsync("queued-2"u8.ToArray(), ct);
         await client.Invoking(c => c.SendOneWayAsync("overflow"u8.ToArray(), ct).AsTask()).Should().ThrowAsync<ConnectionLostException>();
-        await using var restarted = await MessagingHarness.StartAsync(Record, endPoint: endPoint);
-        fake.Advance(await time.NextTimerAsync(ct));
+        await harness.RestartAsync();
+        fake.Advance(await time.NextClientTimerAsync(options, ct));
         await states.WaitForAsync(MessageClientState.Connected, ct);
         await client.SendOneWayAsync("after"u8.ToArray(), ct);
 
@@ -165,55 +192,54 @@ public sealed class MessageClientResilienceTests
         (await received.Reader.ReadAsync(ct)).Should().Be("after");
     }
 
-    [Fact]
-    public async Task SendOneWayAsync_NotConnectedAndNoQueue_ThrowsConnectionLostException()
+    [Theory]
+    [ClassData(typeof(AllTransports))]
+    public async Task SendOneWayAsync_NotConnectedAndNoQueue_ThrowsConnectionLostException(TestTransport transport)
     {
         var ct = TestServers.Timeout();
-        await using var client = new MessageClient(await UnusedEndPointAsync(), new MessageClientOptions { HeartbeatInterval = null });
+        await using var harness = await MessagingHarness.StartAsync(transport, EchoAsync);
+        await harness.StopAsync();
+        await using var client = harness.CreateClient(new MessageClientOptions { HeartbeatInterval = null });
 
         await client.Invoking(c => c.SendOneWayAsync("x"u8.ToArray(), ct).AsTask()).Should().ThrowAsync<ConnectionLostException>();
     }
 
-    [Fact]
-    public async Task Heartbeat_PeerAcceptsButNeverAnswers_ConnectionDroppedWithinIntervalPlusTimeout()
+    [Theory]
+    [ClassData(typeof(AllTransports))]
+    public async Task Heartbeat_PeerAcceptsButNeverAnswers_ConnectionDroppedWithinIntervalPlusTimeout(TestTransport transport)
     {
         var ct = TestServers.Timeout();
-        using var silent = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        silent.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        silent.Listen();
-        var accepted = silent.AcceptAsync(ct).AsTask();
-        var time = new FakeTimeProvider();
-        await using var client = new MessageClient(silent.LocalEndPoint!, new MessageClientOptions
+        var accepted = Channel.CreateUnbounded<Connection>();
+        await using var silent = await TestHost.StartAsync(transport, async (connection, stopping) =>
         {
+            // Accepts, then neither reads nor answers: a hung server, or a half-open connection.
+            accepted.Writer.TryWrite(connection);
+            await Task.Delay(Timeout.InfiniteTimeSpan, stopping);
+        });
+        var time = new FakeTimeProvider();
+        await using var client = new MessageClient(silent.EndPoint, new MessageClientOptions
+        {
+            ConnectionFactory = silent.ClientFactory,
             HeartbeatInterval = TimeSpan.FromSeconds(5),
             HeartbeatTimeout = TimeSpan.FromSeconds(5),
             MaxReconnectAttempts = 0,
             RequestTimeout = null,
-            TimeProvider = time,
+            Transport = { TimeProvider = time },
         });
         var states = new StateRecorder(client);
         await client.StartAsync(ct);
-        using var peer = await accepted.WaitAsync(ct);
+        var peer = await accepted.Reader.ReadAsync(ct);
         var pending = client.SendRequestAsync("anyone?"u8.ToArray(), ct).AsTask();
+        (await ReadExactlyAsync(peer, 16, ct)).Should().Equal(new byte[] { 0, 0, 0, 12, 1, 0, 0, 0, 1 }.Concat("anyone?"u8.ToArray()), "the request (length 12, kind 1, id 1)");
 
         time.Advance(TimeSpan.FromSeconds(5)); // idle for the interval: a ping goes out
+        (await ReadExactlyAsync(peer, 9, ct))[..5].Should().Equal(new byte[] { 0, 0, 0, 5, 6 }, "a ping (length 5, kind 6)");
         states.All.Should().BeEquivalentTo([MessageClientState.Connected]);
         time.Advance(TimeSpan.FromSeconds(5)); // no answer within the timeout: the connection is dropped
 
         var lost = await states.WaitForAsync(MessageClientState.Closed, ct);
         lost.Exception.Should().BeOfType<ConnectionLostException>().Which.Message.Should().Contain("ping");
         await pending.Invoking(p => p.WaitAsync(ct)).Should().ThrowAsync<ConnectionLostException>();
-        // What the silent peer got: the request (9-byte header + 7 bytes), then a Ping (length 5, kind 6).
-        var received = new byte[16 + 9];
-        var total = 0;
-        while (total < received.Length)
-        {
-            var read = await peer.ReceiveAsync(received.AsMemory(total), ct);
-            read.Should().BePositive();
-            total += read;
-        }
-
-        received.AsSpan(16, 5).ToArray().Should().Equal(0, 0, 0, 5, 6);
     }
 
     private static ValueTask EchoAsync(RequestContext request, CancellationToken cancellationToken)
@@ -222,10 +248,17 @@ public sealed class MessageClientResilienceTests
         return ValueTask.CompletedTask;
     }
 
-    private static async Task<EndPoint> UnusedEndPointAsync()
+    private static async Task<byte[]> ReadExactlyAsync(Connection connection, int count, CancellationToken ct)
     {
-        // A port that was just bound and released: connects to it are refused.
-        await using var server = await TestServers.StartAsync((_, _) => Task.CompletedTask);
-        return server.LocalEndPoint;
+        var buffer = new byte[count];
+        var total = 0;
+        while (total < count)
+        {
+            var read = await connection.ReceiveAsync(buffer.AsMemory(total), ct);
+            read.Should().BePositive();
+            total += read;
+        }
+
+        return buffer;
     }
 }

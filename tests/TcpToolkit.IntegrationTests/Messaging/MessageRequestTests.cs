@@ -8,11 +8,12 @@ using TcpToolkit.Messaging;
 
 namespace TcpToolkit.IntegrationTests.Messaging;
 
-/// <summary>Request/response over one real loopback connection: multiplexing, timeouts, cancellation, loss, handler errors, pushes.</summary>
+/// <summary>Request/response over one connection, on both transports: multiplexing, timeouts, cancellation, loss, handler errors, pushes.</summary>
 public sealed class MessageRequestTests
 {
-    [Fact]
-    public async Task SendRequestAsync_TenThousandRequestsHundredInFlightRepliedInShuffledOrder_EveryReplyMatchesItsRequest()
+    [Theory]
+    [ClassData(typeof(AllTransports))]
+    public async Task SendRequestAsync_TenThousandRequestsHundredInFlightRepliedInShuffledOrder_EveryReplyMatchesItsRequest(TestTransport transport)
     {
         const int InFlight = 100;
         const int PerWorker = 100;
@@ -20,6 +21,7 @@ public sealed class MessageRequestTests
         var batch = new List<TaskCompletionSource>(InFlight);
         var random = new Random(5);
         await using var harness = await MessagingHarness.StartAsync(
+            transport,
             async (request, cancellationToken) =>
             {
                 // Hold each request until a full batch has arrived, then release the batch in a shuffled order.
@@ -46,7 +48,7 @@ public sealed class MessageRequestTests
                 request.Reply.Write(request.Payload.Span); // the request echoed after the transformed number
             },
             new MessageServerOptions { MaxConcurrentRequestsPerConnection = InFlight });
-        await using var client = new MessageClient(harness.EndPoint, new MessageClientOptions { MaxInFlightRequests = InFlight });
+        await using var client = harness.CreateClient(new MessageClientOptions { MaxInFlightRequests = InFlight });
         await client.StartAsync(ct);
         var arrival = new ConcurrentQueue<int>();
 
@@ -75,8 +77,9 @@ public sealed class MessageRequestTests
         client.ReconnectCount.Should().Be(0);
     }
 
-    [Fact]
-    public async Task SendRequestAsync_MaxInFlightRequestsTimeOut_SlotsAreFreedAndLateRepliesCountedAndDropped()
+    [Theory]
+    [ClassData(typeof(AllTransports))]
+    public async Task SendRequestAsync_MaxInFlightRequestsTimeOut_SlotsAreFreedAndLateRepliesCountedAndDropped(TestTransport transport)
     {
         const int Max = 4;
         var ct = TestServers.Timeout();
@@ -86,6 +89,7 @@ public sealed class MessageRequestTests
         var held = 0;
         var allHeld = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var harness = await MessagingHarness.StartAsync(
+            transport,
             async (request, cancellationToken) =>
             {
                 if (request.Payload.Span.SequenceEqual("hold"u8))
@@ -101,13 +105,12 @@ public sealed class MessageRequestTests
                 request.Reply.Write(request.Payload.Span);
             },
             new MessageServerOptions { MaxConcurrentRequestsPerConnection = Max + 1 });
-        await using var client = new MessageClient(harness.EndPoint, new MessageClientOptions
+        await using var client = harness.CreateClient(new MessageClientOptions
         {
             MaxInFlightRequests = Max,
             RequestTimeout = TimeSpan.FromSeconds(5),
             HeartbeatInterval = null,
-            TimeProvider = time,
-            LoggerFactory = log,
+            Transport = { TimeProvider = time, LoggerFactory = log },
         });
         await client.StartAsync(ct);
 
@@ -139,14 +142,16 @@ public sealed class MessageRequestTests
         }
     }
 
-    [Fact]
-    public async Task SendRequestAsync_MaxInFlightRequestsCancelled_SlotsAreFreedAndNextRequestsSucceed()
+    [Theory]
+    [ClassData(typeof(AllTransports))]
+    public async Task SendRequestAsync_MaxInFlightRequestsCancelled_SlotsAreFreedAndNextRequestsSucceed(TestTransport transport)
     {
         const int Max = 3;
         var ct = TestServers.Timeout();
         var held = 0;
         var allHeld = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var harness = await MessagingHarness.StartAsync(
+            transport,
             async (request, cancellationToken) =>
             {
                 if (request.Payload.Span.SequenceEqual("hold"u8))
@@ -162,7 +167,7 @@ public sealed class MessageRequestTests
                 request.Reply.Write(request.Payload.Span);
             },
             new MessageServerOptions { MaxConcurrentRequestsPerConnection = Max + 1 }); // the held handlers never return
-        await using var client = new MessageClient(harness.EndPoint, new MessageClientOptions { MaxInFlightRequests = Max, RequestTimeout = null });
+        await using var client = harness.CreateClient(new MessageClientOptions { MaxInFlightRequests = Max, RequestTimeout = null });
         await client.StartAsync(ct);
         using var cancel = new CancellationTokenSource();
 
@@ -182,14 +187,16 @@ public sealed class MessageRequestTests
         }
     }
 
-    [Fact]
-    public async Task SendRequestAsync_ConnectionLostWithRequestsPending_AllFailAtOnceWithConnectionLostException()
+    [Theory]
+    [ClassData(typeof(AllTransports))]
+    public async Task SendRequestAsync_ConnectionLostWithRequestsPending_AllFailAtOnceWithConnectionLostException(TestTransport transport)
     {
         const int Pending = 20;
         var ct = TestServers.Timeout();
         var held = 0;
         var allHeld = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var harness = await MessagingHarness.StartAsync(
+            transport,
             async (request, cancellationToken) =>
             {
                 if (Interlocked.Increment(ref held) == Pending)
@@ -200,7 +207,7 @@ public sealed class MessageRequestTests
                 await Task.Delay(Timeout.InfiniteTimeSpan, cancellationToken);
             },
             new MessageServerOptions { MaxConcurrentRequestsPerConnection = Pending });
-        await using var client = new MessageClient(harness.EndPoint, new MessageClientOptions { MaxReconnectAttempts = 0, RequestTimeout = null });
+        await using var client = harness.CreateClient(new MessageClientOptions { MaxReconnectAttempts = 0, RequestTimeout = null });
         var states = new StateRecorder(client);
         await client.StartAsync(ct);
         var serverSide = await harness.NextConnectionAsync(ct);
@@ -219,11 +226,13 @@ public sealed class MessageRequestTests
         (await states.WaitForAsync(MessageClientState.Closed, ct)).Exception.Should().BeOfType<ConnectionLostException>();
     }
 
-    [Fact]
-    public async Task SendRequestAsync_HandlerThrows_RemoteHandlerExceptionAndConnectionStaysUsable()
+    [Theory]
+    [ClassData(typeof(AllTransports))]
+    public async Task SendRequestAsync_HandlerThrows_RemoteHandlerExceptionAndConnectionStaysUsable(TestTransport transport)
     {
         var ct = TestServers.Timeout();
         await using var harness = await MessagingHarness.StartAsync(
+            transport,
             (request, cancellationToken) =>
             {
                 if (request.Payload.Span.SequenceEqual("boom"u8))
@@ -234,7 +243,7 @@ public sealed class MessageRequestTests
                 request.Reply.Write(request.Payload.Span);
                 return ValueTask.CompletedTask;
             });
-        await using var client = new MessageClient(harness.EndPoint);
+        await using var client = harness.CreateClient();
         await client.StartAsync(ct);
 
         var failure = await client.Invoking(c => c.SendRequestAsync("boom"u8.ToArray(), ct).AsTask()).Should().ThrowAsync<RemoteHandlerException>();
@@ -244,17 +253,19 @@ public sealed class MessageRequestTests
         reply.Memory.ToArray().Should().Equal("fine"u8.ToArray());
         client.State.Should().Be(MessageClientState.Connected);
         client.ReconnectCount.Should().Be(0);
-        harness.Server.ConnectionCount.Should().Be(1);
+        harness.ConnectionCount.Should().Be(1);
     }
 
-    [Fact]
-    public async Task SendRequestAsync_HandlerThrowsWithDetailsEnabled_MessageCarriesTypeAndText()
+    [Theory]
+    [ClassData(typeof(AllTransports))]
+    public async Task SendRequestAsync_HandlerThrowsWithDetailsEnabled_MessageCarriesTypeAndText(TestTransport transport)
     {
         var ct = TestServers.Timeout();
         await using var harness = await MessagingHarness.StartAsync(
+            transport,
             (_, _) => throw new InvalidOperationException("bad key"),
             new MessageServerOptions { IncludeExceptionDetails = true });
-        await using var client = new MessageClient(harness.EndPoint);
+        await using var client = harness.CreateClient();
         await client.StartAsync(ct);
 
         var failure = await client.Invoking(c => c.SendRequestAsync("x"u8.ToArray(), ct).AsTask()).Should().ThrowAsync<RemoteHandlerException>();
@@ -262,12 +273,13 @@ public sealed class MessageRequestTests
         failure.Which.Message.Should().Be("InvalidOperationException: bad key");
     }
 
-    [Fact]
-    public async Task SendRequestAsync_PayloadAboveMaxFrameLength_ThrowsBeforeSending()
+    [Theory]
+    [ClassData(typeof(AllTransports))]
+    public async Task SendRequestAsync_PayloadAboveMaxFrameLength_ThrowsBeforeSending(TestTransport transport)
     {
         var ct = TestServers.Timeout();
-        await using var harness = await MessagingHarness.StartAsync((_, _) => ValueTask.CompletedTask);
-        await using var client = new MessageClient(harness.EndPoint, new MessageClientOptions { MaxFrameLength = 100 });
+        await using var harness = await MessagingHarness.StartAsync(transport, (_, _) => ValueTask.CompletedTask);
+        await using var client = harness.CreateClient(new MessageClientOptions { MaxFrameLength = 100 });
         await client.StartAsync(ct);
 
         await client.Invoking(c => c.SendRequestAsync(new byte[92], ct).AsTask()).Should().ThrowAsync<FrameTooLargeException>();
@@ -276,19 +288,21 @@ public sealed class MessageRequestTests
         reply.Length.Should().Be(0);
     }
 
-    [Fact]
-    public async Task SendOneWayAsync_ServerPushesBack_PushReceivedGetsIt()
+    [Theory]
+    [ClassData(typeof(AllTransports))]
+    public async Task SendOneWayAsync_ServerPushesBack_PushReceivedGetsIt(TestTransport transport)
     {
         var ct = TestServers.Timeout();
         var pushed = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var harness = await MessagingHarness.StartAsync(
+            transport,
             async (request, cancellationToken) =>
             {
                 request.IsOneWay.Should().BeTrue();
                 var text = Encoding.UTF8.GetString(request.Payload.Span);
                 await request.Session.PushAsync(Encoding.UTF8.GetBytes("pushed:" + text), cancellationToken);
             });
-        await using var client = new MessageClient(harness.EndPoint, new MessageClientOptions
+        await using var client = harness.CreateClient(new MessageClientOptions
         {
             PushReceived = payload => pushed.TrySetResult(Encoding.UTF8.GetString(payload.ToArray())),
         });
@@ -299,19 +313,21 @@ public sealed class MessageRequestTests
         (await pushed.Task.WaitAsync(ct)).Should().Be("pushed:subscribe");
     }
 
-    [Fact]
-    public async Task SendRequestAsync_SerialServer_RepliesInRequestOrder()
+    [Theory]
+    [ClassData(typeof(AllTransports))]
+    public async Task SendRequestAsync_SerialServer_RepliesInRequestOrder(TestTransport transport)
     {
         var ct = TestServers.Timeout();
         var order = new ConcurrentQueue<int>();
         await using var harness = await MessagingHarness.StartAsync(
+            transport,
             (request, _) =>
             {
                 order.Enqueue(request.Payload.Span[0]);
                 request.Reply.Write(request.Payload.Span);
                 return ValueTask.CompletedTask;
             });
-        await using var client = new MessageClient(harness.EndPoint);
+        await using var client = harness.CreateClient();
         await client.StartAsync(ct);
 
         // Written one after another (each write completes before the next starts), so the server sees them in this order.

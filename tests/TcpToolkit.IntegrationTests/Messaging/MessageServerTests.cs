@@ -1,31 +1,30 @@
 using TcpToolkit.Connections;
-using TcpToolkit.Transport;
 
 namespace TcpToolkit.IntegrationTests.Messaging;
 
-/// <summary>The server side of the envelope protocol against raw peers: pings, protocol errors, shutdown of handlers.</summary>
+/// <summary>The server side of the envelope protocol against raw peers: pings, protocol errors, shutdown of handlers; over both transports.</summary>
 public sealed class MessageServerTests
 {
-    [Fact]
-    public async Task HandleConnectionAsync_PingFromPeer_AnsweredWithPongOfSameId()
+    [Theory]
+    [ClassData(typeof(AllTransports))]
+    public async Task HandleConnectionAsync_PingFromPeer_AnsweredWithPongOfSameId(TestTransport transport)
     {
         var ct = TestServers.Timeout();
-        await using var harness = await MessagingHarness.StartAsync((_, _) => ValueTask.CompletedTask);
-        await using var client = new TcpClient();
-        await using var connection = await client.ConnectAsync(harness.EndPoint, ct);
+        await using var harness = await MessagingHarness.StartAsync(transport, (_, _) => ValueTask.CompletedTask);
+        await using var connection = await harness.ConnectAsync(ct);
 
         await connection.SendAsync(new byte[] { 0, 0, 0, 5, 6, 0, 0, 0, 42 }, ct);
 
         (await ReadExactlyAsync(connection, 9, ct)).Should().Equal(0, 0, 0, 5, 7, 0, 0, 0, 42);
     }
 
-    [Fact]
-    public async Task HandleConnectionAsync_PeerSendsAResponseKind_ConnectionClosedAsProtocolError()
+    [Theory]
+    [ClassData(typeof(AllTransports))]
+    public async Task HandleConnectionAsync_PeerSendsAResponseKind_ConnectionClosedAsProtocolError(TestTransport transport)
     {
         var ct = TestServers.Timeout();
-        await using var harness = await MessagingHarness.StartAsync((_, _) => ValueTask.CompletedTask);
-        await using var client = new TcpClient();
-        await using var connection = await client.ConnectAsync(harness.EndPoint, ct);
+        await using var harness = await MessagingHarness.StartAsync(transport, (_, _) => ValueTask.CompletedTask);
+        await using var connection = await harness.ConnectAsync(ct);
         var serverSide = await harness.NextConnectionAsync(ct);
         var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         serverSide.ConnectionClosed.Register(closed.SetResult);
@@ -36,13 +35,14 @@ public sealed class MessageServerTests
         serverSide.CloseReason.Should().Be(CloseReason.ProtocolError);
     }
 
-    [Fact]
-    public async Task HandleConnectionAsync_ProtocolErrorWhileAHandlerRuns_HandlerTokenFiresAndSessionEnds()
+    [Theory]
+    [ClassData(typeof(AllTransports))]
+    public async Task HandleConnectionAsync_ProtocolErrorWhileAHandlerRuns_HandlerTokenFiresAndSessionEnds(TestTransport transport)
     {
         var ct = TestServers.Timeout();
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var cancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var harness = await MessagingHarness.StartAsync(async (_, cancellationToken) =>
+        await using var harness = await MessagingHarness.StartAsync(transport, async (_, cancellationToken) =>
         {
             started.SetResult();
             try
@@ -54,8 +54,7 @@ public sealed class MessageServerTests
                 cancelled.SetResult();
             }
         });
-        await using var client = new TcpClient();
-        await using var connection = await client.ConnectAsync(harness.EndPoint, ct);
+        await using var connection = await harness.ConnectAsync(ct);
         var serverSide = await harness.NextConnectionAsync(ct);
         var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         serverSide.ConnectionClosed.Register(closed.SetResult);

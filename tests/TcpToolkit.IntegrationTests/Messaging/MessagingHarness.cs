@@ -2,45 +2,72 @@ using System.Net;
 using System.Threading.Channels;
 using TcpToolkit.Connections;
 using TcpToolkit.Messaging;
-using TcpToolkit.Transport;
 
 namespace TcpToolkit.IntegrationTests.Messaging;
 
-/// <summary>A TcpServer running a MessageServer on loopback, remembering the server-side connections so tests can break them.</summary>
+/// <summary>
+/// A MessageServer on one <see cref="TestTransport"/> (a TcpServer on loopback, or an InMemoryServer), remembering
+/// the server-side connections so tests can break them, and creating clients that connect over the same transport.
+/// </summary>
 internal sealed class MessagingHarness : IAsyncDisposable
 {
     private readonly Channel<Connection> _connections = Channel.CreateUnbounded<Connection>();
+    private TestHost _host = null!;
 
-    private MessagingHarness(TcpServer server)
+    private MessagingHarness()
     {
-        Server = server;
     }
 
-    public TcpServer Server { get; private set; }
+    public TestTransport Transport => _host.Transport;
 
-    public EndPoint EndPoint => Server.LocalEndPoint;
+    public EndPoint EndPoint => _host.EndPoint;
+
+    /// <summary>Gets the number of connections the message server is serving.</summary>
+    public int ConnectionCount => _host.ConnectionCount;
+
+    /// <summary>Gets what a client's connect to the stopped server throws.</summary>
+    public Type ConnectFailureType => _host.ConnectFailureType;
 
     public static async Task<MessagingHarness> StartAsync(
+        TestTransport transport,
         Func<RequestContext, CancellationToken, ValueTask> handler,
-        MessageServerOptions? options = null,
-        EndPoint? endPoint = null)
+        MessageServerOptions? options = null)
     {
         var messages = new MessageServer(handler, options);
-        MessagingHarness? harness = null;
-        var server = await TestServers.StartAsync(
+        var harness = new MessagingHarness();
+        harness._host = await TestHost.StartAsync(
+            transport,
             (connection, stopping) =>
             {
-                harness!._connections.Writer.TryWrite(connection);
+                harness._connections.Writer.TryWrite(connection);
                 return messages.HandleConnectionAsync(connection, stopping);
-            },
-            endPoint: endPoint);
-        harness = new MessagingHarness(server);
+            });
         return harness;
     }
 
+    /// <summary>
+    /// Creates a client of this server: over sockets it opens TCP connections itself (no factory: the default path);
+    /// in memory <see cref="MessageClientOptions.ConnectionFactory"/> is the harness's server.
+    /// </summary>
+    public MessageClient CreateClient(MessageClientOptions? options = null)
+    {
+        options ??= new MessageClientOptions();
+        options.ConnectionFactory = _host.ClientFactory;
+        return new MessageClient(EndPoint, options);
+    }
+
+    /// <summary>Opens a raw connection to the message server, for tests that speak the envelope byte by byte.</summary>
+    public ValueTask<Connection> ConnectAsync(CancellationToken cancellationToken) => _host.ConnectAsync(cancellationToken);
+
     public ValueTask<Connection> NextConnectionAsync(CancellationToken cancellationToken) => _connections.Reader.ReadAsync(cancellationToken);
 
-    public ValueTask DisposeAsync() => Server.DisposeAsync();
+    /// <summary>Stops the server: its connections close and connects fail until <see cref="RestartAsync"/>.</summary>
+    public Task StopAsync() => _host.StopAsync();
+
+    /// <summary>Starts the server again, on the same port over sockets.</summary>
+    public Task RestartAsync() => _host.RestartAsync();
+
+    public ValueTask DisposeAsync() => _host.DisposeAsync();
 }
 
 /// <summary>Records a client's state changes in order.</summary>
@@ -83,6 +110,26 @@ internal sealed class StateRecorder
             if (change.State == state)
             {
                 return change;
+            }
+        }
+    }
+}
+
+/// <summary>Timers of a message client on its one clock.</summary>
+internal static class ClientClock
+{
+    /// <summary>
+    /// Waits for the next timer the client itself creates (backoff, request timeout, heartbeat): the client's one clock
+    /// also runs the connect and close timeouts of the TCP connections it opens, and those are skipped.
+    /// </summary>
+    public static async Task<TimeSpan> NextClientTimerAsync(this CountingTimeProvider time, MessageClientOptions options, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var due = await time.NextTimerAsync(cancellationToken);
+            if (due != options.Transport.ConnectTimeout && due != options.Transport.CloseTimeout)
+            {
+                return due;
             }
         }
     }

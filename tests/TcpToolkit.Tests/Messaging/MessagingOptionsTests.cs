@@ -20,7 +20,8 @@ public sealed class MessagingOptionsTests
         options.HeartbeatTimeout.Should().Be(TimeSpan.FromSeconds(10));
         options.OneWayQueueCapacity.Should().Be(0);
         options.PushReceived.Should().BeNull();
-        options.TimeProvider.Should().BeSameAs(TimeProvider.System);
+        options.ConnectionFactory.Should().BeNull("null: the client opens TCP connections with Transport");
+        options.Transport.TimeProvider.Should().BeSameAs(TimeProvider.System, "the client's one clock is the transport's");
     }
 
     [Fact]

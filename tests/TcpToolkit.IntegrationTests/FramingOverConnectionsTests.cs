@@ -1,24 +1,28 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Net;
+using TcpToolkit.Connections;
 using TcpToolkit.Framing;
 using TcpToolkit.Transport;
 using TcpToolkit.Samples.EchoServer;
 
 namespace TcpToolkit.IntegrationTests;
 
-/// <summary>The framing layer over real loopback sockets, against the EchoServer sample's framed modes.</summary>
-public sealed class FramingOverSocketsTests
+/// <summary>
+/// The framing layer over a connection, on both transports (the same server handlers over loopback sockets and in
+/// memory), and the EchoServer sample's framed modes over sockets.
+/// </summary>
+public sealed class FramingOverConnectionsTests
 {
-    [Fact]
-    public async Task EchoServerLength32_100000RandomFramesPipelined_AllComeBackInOrder()
+    [Theory]
+    [ClassData(typeof(AllTransports))]
+    public async Task FramedEchoLength32_100000RandomFramesPipelined_AllComeBackInOrder(TestTransport transport)
     {
         const int Frames = 100_000;
         var ct = TestServers.Timeout();
-        var endPoint = await StartEchoServerAsync("length32", ct);
-        await using var client = new TcpClient();
-        await using var connection = await client.ConnectAsync(endPoint, ct);
         var options = LengthFieldCodecOptions.UInt32BigEndian;
+        await using var host = await TestHost.StartAsync(transport, FramedHandlers.Echo(options));
+        await using var connection = await host.ConnectAsync(ct);
 
         // The writer runs ahead of the reader: many frames in flight, flushed in batches.
         var send = Task.Run(
@@ -65,35 +69,58 @@ public sealed class FramingOverSocketsTests
         await send;
         await connection.Output.CompleteAsync();
         (await reader.ReadAsync(decoder, ct)).IsCompleted.Should().BeTrue("the server closes after our FIN");
-        TestContext.Current.TestOutputHelper?.WriteLine($"length32 echo: {Frames} frames, {bytes} payload bytes each way");
+        TestContext.Current.TestOutputHelper?.WriteLine($"length32 echo over {transport}: {Frames} frames, {bytes} payload bytes each way");
     }
 
-    [Fact]
-    public async Task EchoServerLine_LinesSplitAcrossSends_ComeBackWhole()
+    [Theory]
+    [ClassData(typeof(AllTransports))]
+    public async Task FramedEchoLine_LinesSplitAcrossSends_ComeBackWhole(TestTransport transport)
     {
         var ct = TestServers.Timeout();
-        var endPoint = await StartEchoServerAsync("line", ct);
+        await using var host = await TestHost.StartAsync(transport, FramedHandlers.EchoLines());
+        await using var connection = await host.ConnectAsync(ct);
+
+        await SendLinesInPiecesAsync(connection, ct);
+
+        (await ReadLinesEchoedAsync(connection, ct)).Should().Be("hello\nworld\n\nlast\n");
+    }
+
+    [Theory]
+    [InlineData("length32")]
+    [InlineData("line")]
+    public async Task EchoServerSample_FramedMode_EchoesFramesOverSockets(string framing)
+    {
+        var ct = TestServers.Timeout();
+        var endPoint = await StartEchoServerAsync(framing, ct);
         await using var client = new TcpClient();
         await using var connection = await client.ConnectAsync(endPoint, ct);
 
-        foreach (var piece in new[] { "hel", "lo\nwor", "ld\n", "\n", "last\n" })
+        if (framing == "line")
         {
-            await connection.SendAsync(System.Text.Encoding.ASCII.GetBytes(piece), ct);
+            await SendLinesInPiecesAsync(connection, ct);
+            (await ReadLinesEchoedAsync(connection, ct)).Should().Be("hello\nworld\n\nlast\n");
         }
+        else
+        {
+            var reader = new FrameReader(connection.Input);
+            foreach (var length in new[] { 0, 1, 300, 70_000 })
+            {
+                await FramedHandlers.RoundTripAsync(connection, reader, LengthFieldCodecOptions.UInt32BigEndian, TestServers.RandomBytes(length, length), ct);
+            }
 
-        await connection.Output.CompleteAsync();
-        var echoed = System.Text.Encoding.ASCII.GetString(await TestServers.ReadToEndAsync(connection, ct));
-
-        echoed.Should().Be("hello\nworld\n\nlast\n");
+            await connection.Output.CompleteAsync();
+            (await reader.ReadAsync(new LengthFieldFrameDecoder(LengthFieldCodecOptions.UInt32BigEndian), ct)).IsCompleted.Should().BeTrue("the sample closes after our FIN");
+        }
     }
 
-    [Fact]
-    public async Task SwitchCodecMidConnection_LineHandshakeThenLengthFrames_Works()
+    [Theory]
+    [ClassData(typeof(AllTransports))]
+    public async Task SwitchCodecMidConnection_LineHandshakeThenLengthFrames_Works(TestTransport transport)
     {
         var ct = TestServers.Timeout();
         var lines = DelimiterCodecOptions.LineFeed;
         var frames = LengthFieldCodecOptions.UInt16BigEndian;
-        await using var server = await TestServers.StartAsync(async (connection, stopping) =>
+        await using var host = await TestHost.StartAsync(transport, async (connection, stopping) =>
         {
             var reader = new FrameReader(connection.Input);
             var writer = new FrameWriter(connection.Output);
@@ -111,8 +138,7 @@ public sealed class FramingOverSocketsTests
                 await writer.WriteAsync(encoder, reversed.AsMemory(), stopping);
             }
         });
-        await using var client = new TcpClient();
-        await using var connection = await client.ConnectAsync(server.LocalEndPoint, ct);
+        await using var connection = await host.ConnectAsync(ct);
 
         // The handshake line and the first frame in one send: the server must not lose the frame's bytes.
         var first = new ArrayBufferWriter<byte>();
@@ -129,6 +155,19 @@ public sealed class FramingOverSocketsTests
         (await reply.ReadAsync(replies, ct)).Frame.ToArray().Should().Equal("zyx"u8.ToArray());
         (await reply.ReadAsync(replies, ct)).IsCompleted.Should().BeTrue();
     }
+
+    private static async Task SendLinesInPiecesAsync(Connection connection, CancellationToken ct)
+    {
+        foreach (var piece in new[] { "hel", "lo\nwor", "ld\n", "\n", "last\n" })
+        {
+            await connection.SendAsync(System.Text.Encoding.ASCII.GetBytes(piece), ct);
+        }
+
+        await connection.Output.CompleteAsync();
+    }
+
+    private static async Task<string> ReadLinesEchoedAsync(Connection connection, CancellationToken ct)
+        => System.Text.Encoding.ASCII.GetString(await TestServers.ReadToEndAsync(connection, ct));
 
     private static byte[] Frame16(ReadOnlySpan<byte> payload)
     {
