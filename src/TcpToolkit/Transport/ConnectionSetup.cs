@@ -1,6 +1,7 @@
 using System.Net.Sockets;
+using TcpToolkit.Transport.Internal;
 
-namespace TcpToolkit.Transport.Internal;
+namespace TcpToolkit.Transport;
 
 /// <summary>
 /// Sets up one connection over a connected socket so that a failure part-way (the engine refusing the socket,
