@@ -1,5 +1,4 @@
 using System.Net;
-using System.Runtime.CompilerServices;
 using TcpToolkit.Transport;
 using TcpClient = TcpToolkit.Transport.TcpClient;
 
@@ -17,7 +16,7 @@ public sealed class ReadmeTests
         code = code[..code.IndexOf("```", StringComparison.Ordinal)];
         var body = code.Split('\n').Where(l => !l.StartsWith("using ", StringComparison.Ordinal)).Select(l => l.Trim()).Where(l => l.Length > 0);
 
-        var source = File.ReadAllText(ThisFile());
+        var source = File.ReadAllText(Path.Combine(RepositoryRoot(), "tests", "TcpToolkit.IntegrationTests", "Docs", "ReadmeTests.cs"));
         var method = source[source.LastIndexOf("// quick start begin", StringComparison.Ordinal)..source.LastIndexOf("// quick start end", StringComparison.Ordinal)];
         var compiled = method.Split('\n').Skip(1).Select(l => l.Trim()).Where(l => l.Length > 0);
 
@@ -72,16 +71,15 @@ public sealed class ReadmeTests
         echo.Should().Equal("Hello, world"u8.ToArray());
     }
 
-    private static string ThisFile([CallerFilePath] string path = "") => path;
-
     private static string RepositoryRoot()
     {
-        var dir = Path.GetDirectoryName(ThisFile());
+        // From the test's output folder up (CI builds map source paths, so [CallerFilePath] is no help there).
+        var dir = AppContext.BaseDirectory;
         while (dir is not null && !File.Exists(Path.Combine(dir, "TcpToolkit.sln")))
         {
             dir = Path.GetDirectoryName(dir);
         }
 
-        return dir ?? throw new InvalidOperationException("TcpToolkit.sln not found above " + ThisFile());
+        return dir ?? throw new InvalidOperationException("TcpToolkit.sln not found above " + AppContext.BaseDirectory);
     }
 }
