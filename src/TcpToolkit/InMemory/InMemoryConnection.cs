@@ -1,6 +1,7 @@
 using System.IO.Pipelines;
 using System.Net;
 using TcpToolkit.Connections;
+using TcpToolkit.Connections.Internal;
 
 namespace TcpToolkit.InMemory;
 
@@ -154,12 +155,6 @@ internal sealed class InMemoryConnection : Connection
         public override string ToString() => "memory:" + name;
     }
 
-    private sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe
-    {
-        public PipeReader Input { get; } = input;
-
-        public PipeWriter Output { get; } = output;
-    }
 
     /// <summary>The pipe's reader, failing reads with the connection's abort or reset.</summary>
     private sealed class EndReader(InMemoryConnection owner, PipeReader inner) : PipeReader

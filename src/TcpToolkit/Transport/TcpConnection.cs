@@ -2,6 +2,7 @@ using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
 using TcpToolkit.Connections;
+using TcpToolkit.Connections.Internal;
 using TcpToolkit.Transport.Internal;
 
 namespace TcpToolkit.Transport;
@@ -200,12 +201,5 @@ public sealed partial class TcpConnection : Connection
             // A callback that throws must not break the transport; its exception is observed here and dropped.
             _ = callbacks.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
-    }
-
-    private sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe
-    {
-        public PipeReader Input { get; } = input;
-
-        public PipeWriter Output { get; } = output;
     }
 }
