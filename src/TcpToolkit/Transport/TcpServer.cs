@@ -303,8 +303,9 @@ public sealed class TcpServer : IAsyncDisposable
         if (max is { } limit && !TryReserveConnection(limit))
         {
             Interlocked.Increment(ref _rejectedConnectionCount);
-            ServerLog.ConnectionRejected(_logger, socket.RemoteEndPoint?.ToString(), limit);
+            var remote = TryGetRemoteEndPoint(socket);
             socket.Dispose();
+            ServerLog.ConnectionRejected(_logger, remote, limit);
             return;
         }
 
@@ -327,15 +328,31 @@ public sealed class TcpServer : IAsyncDisposable
         {
             // One connection's setup failed (epoll_ctl out of memory, a socket reset before setsockopt, ...): drop
             // that connection and keep accepting; the accept loop must not die of it.
-            ServerLog.ConnectionSetupFailed(_logger, socket.RemoteEndPoint?.ToString(), ex);
+            // The slot and the socket are given back before the event is logged: whoever sees the event (a
+            // monitor, a test) sees a server that has already recovered.
+            var remote = TryGetRemoteEndPoint(socket);
             socket.Dispose();
             Interlocked.Decrement(ref _connectionCount);
+            ServerLog.ConnectionSetupFailed(_logger, remote, ex);
             return;
         }
 
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _connections[connection] = gate.Task;
         _ = RunConnectionAsync(connection, pipeline, gate);
+    }
+
+    private static string? TryGetRemoteEndPoint(Socket socket)
+    {
+        try
+        {
+            return socket.RemoteEndPoint?.ToString();
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            // A peer that reset before setup has no address left to report.
+            return null;
+        }
     }
 
     private bool TryReserveConnection(int limit)
