@@ -44,8 +44,7 @@ public sealed partial class TcpConnection : Connection
         _input = new ConnectionInput(_pump.Input);
         _socketPipe = new DuplexPipe(_input, _pump.Output);
         _transport = _socketPipe;
-        _acceptedTimestamp = settings.TimeProvider.GetTimestamp();
-        _lastProgressTimestamp = _acceptedTimestamp;
+        _timeouts = new TimeoutTracker(settings.Timeouts, settings.TimeProvider, settings.TimeProvider.GetTimestamp());
         SocketLog.ConnectionOpened(settings.Logger, Id, LocalEndPoint?.ToString(), RemoteEndPoint?.ToString());
         _pump.Start();
         _ = ObserveTransportAsync();
