@@ -217,6 +217,11 @@ public sealed class TcpServer : IAsyncDisposable
                 listener.DualMode = true;
             }
 
+            if (_options.ReusePort && !isUnix)
+            {
+                ReusePort.Enable(listener);
+            }
+
             listener.Bind(endPoint);
             listener.Listen(_options.Backlog);
             return listener;

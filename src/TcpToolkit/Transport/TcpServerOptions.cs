@@ -65,6 +65,17 @@ public sealed class TcpServerOptions : TcpConnectionOptions
     }
 
     /// <summary>
+    /// Gets or sets whether the listening sockets set <c>SO_REUSEPORT</c> (Linux), so several processes (or several
+    /// servers in one process) can listen on the same address and port and the kernel spreads new connections over
+    /// them by a hash of the client's address and port: the way to run one instance per core, or to start a new
+    /// version beside the old one and stop the old one without refusing a connection. Every listener on the port must
+    /// set it, and run as the same user. A connection waiting in the backlog of a listener that closes is reset, so
+    /// stop an instance only after its replacement listens. Defaults to <see langword="false"/>; on systems other
+    /// than Linux setting it makes <see cref="TcpServer.StartAsync"/> throw <see cref="PlatformNotSupportedException"/>.
+    /// </summary>
+    public bool ReusePort { get; set; }
+
+    /// <summary>
     /// Gets or sets the maximum number of open connections; a connection over it is closed at once, counted in
     /// <see cref="TcpServer.RejectedConnectionCount"/>, and logged. Defaults to <see langword="null"/> (unlimited).
     /// </summary>
