@@ -73,6 +73,6 @@ public sealed class MinDataRateDuringBlockTests
 
         SchedulingFigures.Report("peers trickling a message while a handler blocks 2 s (min rate 1000 B/s after 200 ms)", engine, tricklers, thread);
         closedFor.Should().BeEmpty("no peer was slow: the blocked loop was handed off");
-        tricklers.MaxRoundTrip.Should().BeLessThan(SchedulingFigures.MaxRoundTrip);
+        tricklers.MaxRoundTrip.Should().BeLessThan(tricklers.RoundTripBound);
     }
 }

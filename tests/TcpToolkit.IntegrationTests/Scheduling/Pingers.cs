@@ -17,6 +17,7 @@ internal sealed class Pingers : IAsyncDisposable
     private readonly Pinger[] _pingers;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task[] _loops;
+    private readonly LatenessProbe _probe = new();
 
     private Pingers(Pinger[] pingers)
     {
@@ -26,6 +27,12 @@ internal sealed class Pingers : IAsyncDisposable
 
     /// <summary>Gets the longest round trip of any pinger so far.</summary>
     public TimeSpan MaxRoundTrip => TimeSpan.FromTicks(_pingers.Max(p => p.MaxRoundTripTicks));
+
+    /// <summary>Gets how late the machine itself woke a sleeping thread while the pingers ran (see <see cref="LatenessProbe"/>).</summary>
+    public TimeSpan MachineLateness => _probe.MaxLateness;
+
+    /// <summary>Gets the bound a round trip must stay under: issue #11's 100 ms on top of the machine's own lateness.</summary>
+    public TimeSpan RoundTripBound => SchedulingFigures.MaxRoundTrip + MachineLateness;
 
     /// <summary>Gets the round trips completed so far, all pingers together.</summary>
     public long RoundTrips => _pingers.Sum(p => p.RoundTrips);
@@ -65,6 +72,7 @@ internal sealed class Pingers : IAsyncDisposable
     /// <summary>Forgets the round trips so far (the warm-up: connection setup, first JIT).</summary>
     public void ResetFigures()
     {
+        _probe.Reset();
         foreach (var pinger in _pingers)
         {
             pinger.ResetFigures();
@@ -87,6 +95,7 @@ internal sealed class Pingers : IAsyncDisposable
         await Task.WhenAll(_pingers.Select(p => p.CompletedOneStartedAfterAsync(now))).WaitAsync(ct);
         await _stop.CancelAsync();
         await Task.WhenAll(_loops).WaitAsync(ct);
+        _probe.Dispose();
     }
 
     public async ValueTask DisposeAsync()
@@ -100,6 +109,7 @@ internal sealed class Pingers : IAsyncDisposable
         // Disposed sockets end any round trip still pending.
         await Task.WhenAll(_loops).WaitAsync(TestTimeouts.Default).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         _stop.Dispose();
+        _probe.Dispose();
     }
 
     private static async Task<Pingers> StartAsync(Pinger[] pingers, CancellationToken ct)

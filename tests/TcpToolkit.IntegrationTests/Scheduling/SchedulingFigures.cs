@@ -10,7 +10,7 @@ internal static class SchedulingFigures
     public static void Report(string scenario, string engine, Pingers pingers, string? thread = null)
         => ProcessFigures.Report(
             $"{scenario} [{engine}]: max round trip {pingers.MaxRoundTrip.TotalMilliseconds:F1} ms over {pingers.RoundTrips} round trips "
-            + $"(fewest per pinger {pingers.FewestRoundTrips})" + (thread is null ? string.Empty : $"; blocking code ran on '{thread}'"));
+            + $"(fewest per pinger {pingers.FewestRoundTrips}; the machine's own wake-up lateness {pingers.MachineLateness.TotalMilliseconds:F1} ms)" + (thread is null ? string.Empty : $"; blocking code ran on '{thread}'"));
 
     /// <summary>Checks the thread the blocking code ran on: with the epoll engine it must be an I/O loop, or the test proves nothing.</summary>
     public static void ShouldBeLoopThreadFor(string engine, string thread)
