@@ -358,6 +358,7 @@ public sealed class ProxyHeaderParserV2Tests
     {
         byte[][] broken =
         [
+            Ascii("GET / HTTP/1.1\r\n"),
             V2(0x31, 0x11, Ipv4Block),
             V2(0x21, 0x41, Ipv4Block),
             V2(0x21, 0x11, Ipv4Block, [0x02, 0x00, 0x09, 0x61]),
@@ -375,6 +376,7 @@ public sealed class ProxyHeaderParserV2Tests
                 var outcome = Parse(chunks);
                 outcome.Describe().Should().Be(expected.Describe(), chunking);
                 outcome.Consumed.Should().Be(0, chunking);
+                outcome.Examined.Should().Be(0, chunking);
             }
         }
     }

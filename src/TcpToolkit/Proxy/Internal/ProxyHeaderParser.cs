@@ -64,9 +64,10 @@ internal static partial class ProxyHeaderParser
         }
         else
         {
-            return ProxyParseResult.Fail(
+            result = ProxyParseResult.Fail(
                 ProxyProtocolError.MissingHeader,
                 $"The connection does not start with a PROXY protocol header (first byte 0x{first[0]:X2}); the header is required on this endpoint.");
+            length = 0;
         }
 
         if (result.Status == ProxyParseStatus.Parsed)
