@@ -64,4 +64,45 @@ public sealed class ProxyHeaderParserChunkingTests
 
         Parse(TestSequence.Bytewise(header)).Describe().Should().Be(Parse(header).Describe());
     }
+
+    [Fact]
+    public void TryParse_MutatedVectors_NeverThrowAndNeverConsumePastTheInput()
+    {
+        // Seeded mutations of every vector (a changed byte, a cut, an inserted byte): whatever the bytes, the parser
+        // answers with a status; it never throws, never reads past the input, and a parsed header is its own length.
+        var random = new Random(12);
+        foreach (var vector in ProxyVectors.All.Values)
+        {
+            for (var round = 0; round < 300; round++)
+            {
+                var wire = vector.ToList();
+                for (var edits = random.Next(1, 4); edits > 0 && wire.Count > 0; edits--)
+                {
+                    var at = random.Next(wire.Count);
+                    switch (random.Next(3))
+                    {
+                        case 0:
+                            wire[at] = (byte)random.Next(256);
+                            break;
+                        case 1:
+                            wire.RemoveRange(at, wire.Count - at);
+                            break;
+                        default:
+                            wire.Insert(at, (byte)random.Next(256));
+                            break;
+                    }
+                }
+
+                var bytes = wire.ToArray();
+                var outcome = Parse(TestSequence.Bytewise(bytes));
+                outcome.Consumed.Should().BeLessThanOrEqualTo(bytes.Length);
+                if (outcome.Status == ProxyParseStatus.Parsed)
+                {
+                    outcome.Consumed.Should().Be(outcome.Header!.Length);
+                }
+
+                Parse(bytes).Describe().Should().Be(outcome.Describe(), "one segment or many, the same answer");
+            }
+        }
+    }
 }
