@@ -1,0 +1,145 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using TcpToolkit.Proxy;
+using TcpToolkit.Transport;
+
+namespace TcpToolkit.IntegrationTests.Proxy;
+
+/// <summary>
+/// Issue #12: TcpToolkit servers behind the real HAProxy (TCP mode, <c>send-proxy-v2</c>, health checks sending the
+/// header as LOCAL). Without HAProxy the tests fail with a message saying how to install it; they never pass silently.
+/// </summary>
+[Collection(HaproxyTests.Name)]
+public sealed class HaproxyClusterTests
+{
+    private const int ServerCount = 3;
+    private const int ClientCount = 300;
+
+    [Fact]
+    public async Task ThreeServersBehindHaproxy_300Clients_SpreadOverAllAndEachServerSeesTheClientsRealAddress()
+    {
+        var ct = TestServers.Timeout();
+        var served = new ConcurrentDictionary<int, int>();
+        var servers = new List<TcpServer>();
+        try
+        {
+            for (var index = 0; index < ServerCount; index++)
+            {
+                servers.Add(await StartServerAsync(index, served));
+            }
+
+            await using var haproxy = await HaproxyProcess.StartAsync([.. servers.Select(s => (IPEndPoint)s.LocalEndPoint)], ct);
+
+            // Each client connects from its own loopback address (127.0.0.2 ... 127.0.0.101), so "the client's real
+            // address" differs from HAProxy's 127.0.0.1 and from every other client's.
+            var mismatches = new ConcurrentQueue<string>();
+            await Parallel.ForEachAsync(Enumerable.Range(0, ClientCount), new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = ct }, async (i, token) =>
+            {
+                var source = new IPAddress([127, 0, 0, (byte)(2 + (i % 100))]);
+                using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                socket.Bind(new IPEndPoint(source, 0));
+                await socket.ConnectAsync(haproxy.Frontend, token);
+                var greeting = await ReadLineAsync(socket, token);
+                var seen = greeting[(greeting.IndexOf(' ', StringComparison.Ordinal) + 1)..];
+                if (seen != socket.LocalEndPoint!.ToString())
+                {
+                    mismatches.Enqueue($"client {socket.LocalEndPoint} was seen as {seen}");
+                }
+
+                // The rest of the connection goes through untouched: an echo.
+                var payload = Encoding.ASCII.GetBytes($"client {i}\n");
+                await socket.SendAsync(payload, SocketFlags.None, token);
+                (await ReadLineAsync(socket, token)).Should().Be($"client {i}");
+            });
+
+            mismatches.Should().BeEmpty("every server sees the client's own address and port, from the PROXY v2 header");
+            served.Values.Sum().Should().Be(ClientCount);
+            served.Keys.Should().BeEquivalentTo(Enumerable.Range(0, ServerCount), "HAProxy spreads the clients over all three servers");
+            ProcessFigures.Report($"haproxy: {ClientCount} clients over {ServerCount} servers: {string.Join(", ", served.OrderBy(p => p.Key).Select(p => $"server {p.Key} {p.Value}"))}");
+        }
+        finally
+        {
+            foreach (var server in servers)
+            {
+                await server.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task ClusterSample_HaproxyConfiguration_IsValid()
+    {
+        var haproxy = HaproxyProcess.RequireHaproxy();
+        var config = Path.Combine(RepositoryRoot(), "samples", "ClusterBehindHaproxy", "haproxy.cfg");
+        var info = new ProcessStartInfo(haproxy) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add("-c");
+        info.ArgumentList.Add("-f");
+        info.ArgumentList.Add(config);
+        using var process = Process.Start(info)!;
+        var output = await process.StandardOutput.ReadToEndAsync(TestServers.Timeout());
+        var errors = await process.StandardError.ReadToEndAsync(TestServers.Timeout());
+        await process.WaitForExitAsync(TestServers.Timeout());
+
+        process.ExitCode.Should().Be(0, "haproxy -c accepts the sample's configuration: " + output + errors);
+    }
+
+    private static async Task<TcpServer> StartServerAsync(int index, ConcurrentDictionary<int, int> served)
+    {
+        return await TestServers.StartAsync(
+            async (connection, stopping) =>
+            {
+                if (connection.GetFeature<ProxyProtocolHeader>() is { IsLocal: true })
+                {
+                    // HAProxy's health check: a LOCAL header, then the proxy closes.
+                    return;
+                }
+
+                served.AddOrUpdate(index, 1, (_, n) => n + 1);
+                await connection.SendAsync(Encoding.ASCII.GetBytes($"{index} {connection.RemoteEndPoint}\n"), stopping);
+                await TestServers.EchoAsync(connection, stopping);
+            },
+            options => options.Middleware.UseProxyProtocol(new ProxyProtocolOptions()));
+    }
+
+    private static async Task<string> ReadLineAsync(Socket socket, CancellationToken cancellationToken)
+    {
+        var line = new List<byte>();
+        var one = new byte[1];
+        while (true)
+        {
+            var read = await socket.ReceiveAsync(one, SocketFlags.None, cancellationToken);
+            if (read == 0)
+            {
+                throw new InvalidOperationException("The connection ended before a line: " + Encoding.ASCII.GetString([.. line]));
+            }
+
+            if (one[0] == (byte)'\n')
+            {
+                return Encoding.ASCII.GetString([.. line]);
+            }
+
+            line.Add(one[0]);
+        }
+    }
+
+    private static string RepositoryRoot()
+    {
+        var dir = AppContext.BaseDirectory;
+        while (dir is not null && !File.Exists(Path.Combine(dir, "TcpToolkit.sln")))
+        {
+            dir = Path.GetDirectoryName(dir);
+        }
+
+        return dir ?? throw new InvalidOperationException("TcpToolkit.sln not found above " + AppContext.BaseDirectory);
+    }
+}
+
+/// <summary>HAProxy tests run one at a time: each starts its own HAProxy and servers.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class HaproxyTests
+{
+    public const string Name = "HAProxy";
+}
