@@ -1,0 +1,152 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net.Security;
+using Microsoft.Extensions.Logging;
+using TcpToolkit.Connections;
+
+namespace TcpToolkit.Tls.Internal;
+
+/// <summary>
+/// The connection's transport once the handshake is done: plaintext pipes over an <see cref="SslStream"/> that runs
+/// over the transport below. It follows the seam's rule for layers (see <see cref="Connection"/>):
+/// <list type="bullet">
+/// <item>Input reads the SslStream on demand (no pump, so the application's pace is the backpressure); the peer's
+/// close_notify or FIN is the application's EOF, and a reset or a TLS error below is thrown from its read.</item>
+/// <item>Output goes through a pipe to one pump that encrypts and writes; when the application completes it, the pump
+/// sends close_notify (<see cref="SslStream.ShutdownAsync"/>) and completes the output below, so the transport sends
+/// FIN after it. A failure below completes both sides with the error: the application's next flush throws it.</item>
+/// </list>
+/// The SslStream is disposed when the connection has closed and the pump has stopped.
+/// </summary>
+internal sealed class TlsLayer : IDuplexPipe
+{
+    // TLS records carry at most 16 KiB of plaintext: writes are gathered up to that size, so a multi-segment
+    // buffer becomes full records rather than one small record (and one transport flush) per segment.
+    private const int MaxRecordPlaintext = 16 * 1024;
+
+    private static readonly PipeOptions OutputOptions = new(
+        pauseWriterThreshold: 64 * 1024,
+        resumeWriterThreshold: 32 * 1024,
+        useSynchronizationContext: false);
+
+    private readonly SslStream _ssl;
+    private readonly IDuplexPipe _below;
+    private readonly Pipe _output = new(OutputOptions);
+    private readonly ILogger _logger;
+    private readonly string _connectionId;
+    private readonly CancellationToken _connectionClosed;
+    private readonly Task _pump;
+
+    public TlsLayer(SslStream ssl, IDuplexPipe below, Connection connection, ILogger logger)
+    {
+        _ssl = ssl;
+        _below = below;
+        _logger = logger;
+        _connectionId = connection.Id;
+        _connectionClosed = connection.ConnectionClosed;
+
+        // Zero-byte reads: an idle connection waits without a read buffer (SslStream returns its own as well).
+        Input = PipeReader.Create(ssl, new StreamPipeReaderOptions(leaveOpen: true, useZeroByteReads: true));
+        _pump = SendAsync();
+        _connectionClosed.UnsafeRegister(static state => ((TlsLayer)state!).OnConnectionClosed(), this);
+    }
+
+    public PipeReader Input { get; }
+
+    public PipeWriter Output => _output.Writer;
+
+    private void OnConnectionClosed()
+    {
+        // An aborted connection: a pump waiting for the application's next bytes must stop too.
+        _output.Reader.CancelPendingRead();
+        _ = DisposeWhenStoppedAsync();
+    }
+
+    private async Task DisposeWhenStoppedAsync()
+    {
+        await _pump.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await _ssl.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private async Task SendAsync()
+    {
+        var reader = _output.Reader;
+        Exception? error = null;
+        try
+        {
+            while (true)
+            {
+                var result = await reader.ReadAsync().ConfigureAwait(false);
+                var buffer = result.Buffer;
+                if (result.IsCanceled && _connectionClosed.IsCancellationRequested)
+                {
+                    throw new ConnectionAbortedException("The connection closed before the TLS layer sent its output.");
+                }
+
+                if (!buffer.IsEmpty)
+                {
+                    await WriteAsync(buffer).ConfigureAwait(false);
+                }
+
+                reader.AdvanceTo(buffer.End);
+                if (result.IsCompleted)
+                {
+                    // The application is done: close_notify, then the transport's FIN.
+                    await _ssl.ShutdownAsync().ConfigureAwait(false);
+                    break;
+                }
+            }
+        }
+        catch (Exception ex)
+        {
+            error = ex;
+            TlsLog.SendFailed(_logger, _connectionId, ex);
+        }
+
+        // Errors both ways: the application's next flush throws, and the transport below is completed with it.
+        await reader.CompleteAsync(error).ConfigureAwait(false);
+        await _below.Output.CompleteAsync(error).ConfigureAwait(false);
+    }
+
+    private async ValueTask WriteAsync(ReadOnlySequence<byte> buffer)
+    {
+        if (buffer.IsSingleSegment)
+        {
+            await _ssl.WriteAsync(buffer.First, _connectionClosed).ConfigureAwait(false);
+            return;
+        }
+
+        var chunk = ArrayPool<byte>.Shared.Rent(MaxRecordPlaintext);
+        try
+        {
+            var size = Math.Min(chunk.Length, MaxRecordPlaintext);
+            var filled = 0;
+            foreach (var segment in buffer)
+            {
+                var rest = segment;
+                while (!rest.IsEmpty)
+                {
+                    var count = Math.Min(rest.Length, size - filled);
+                    rest.Span[..count].CopyTo(chunk.AsSpan(filled));
+                    filled += count;
+                    rest = rest[count..];
+                    if (filled == size)
+                    {
+                        await _ssl.WriteAsync(chunk.AsMemory(0, filled), _connectionClosed).ConfigureAwait(false);
+                        filled = 0;
+                    }
+                }
+            }
+
+            if (filled > 0)
+            {
+                await _ssl.WriteAsync(chunk.AsMemory(0, filled), _connectionClosed).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            // Returned after every batch: an idle connection holds no send buffer.
+            ArrayPool<byte>.Shared.Return(chunk);
+        }
+    }
+}
