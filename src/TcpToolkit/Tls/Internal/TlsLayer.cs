@@ -16,7 +16,9 @@ namespace TcpToolkit.Tls.Internal;
 /// sends close_notify (<see cref="SslStream.ShutdownAsync"/>) and completes the output below, so the transport sends
 /// FIN after it. A failure below completes both sides with the error: the application's next flush throws it.</item>
 /// </list>
-/// The SslStream is disposed when the connection has closed and the pump has stopped.
+/// The SslStream is disposed once the pump has stopped and the application's input is completed (the connection's
+/// close completes it): not as soon as the connection closes, so that a read after a reset still throws the reset
+/// rather than <see cref="ObjectDisposedException"/>.
 /// </summary>
 internal sealed class TlsLayer : IDuplexPipe
 {
@@ -36,6 +38,7 @@ internal sealed class TlsLayer : IDuplexPipe
     private readonly string _connectionId;
     private readonly CancellationToken _connectionClosed;
     private readonly Task _pump;
+    private readonly TaskCompletionSource _inputCompleted = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public TlsLayer(SslStream ssl, IDuplexPipe below, Connection connection, ILogger logger)
     {
@@ -46,8 +49,9 @@ internal sealed class TlsLayer : IDuplexPipe
         _connectionClosed = connection.ConnectionClosed;
 
         // Zero-byte reads: an idle connection waits without a read buffer (SslStream returns its own as well).
-        Input = PipeReader.Create(ssl, new StreamPipeReaderOptions(leaveOpen: true, useZeroByteReads: true));
+        Input = new InputReader(PipeReader.Create(ssl, new StreamPipeReaderOptions(leaveOpen: true, useZeroByteReads: true)), _inputCompleted);
         _pump = SendAsync();
+        _ = DisposeWhenDoneAsync();
         _connectionClosed.UnsafeRegister(static state => ((TlsLayer)state!).OnConnectionClosed(), this);
     }
 
@@ -55,16 +59,13 @@ internal sealed class TlsLayer : IDuplexPipe
 
     public PipeWriter Output => _output.Writer;
 
-    private void OnConnectionClosed()
-    {
-        // An aborted connection: a pump waiting for the application's next bytes must stop too.
-        _output.Reader.CancelPendingRead();
-        _ = DisposeWhenStoppedAsync();
-    }
+    // An aborted connection: a pump waiting for the application's next bytes must stop too.
+    private void OnConnectionClosed() => _output.Reader.CancelPendingRead();
 
-    private async Task DisposeWhenStoppedAsync()
+    private async Task DisposeWhenDoneAsync()
     {
         await _pump.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await _inputCompleted.Task.ConfigureAwait(false);
         await _ssl.DisposeAsync().ConfigureAwait(false);
     }
 
@@ -148,5 +149,34 @@ internal sealed class TlsLayer : IDuplexPipe
             // Returned after every batch: an idle connection holds no send buffer.
             ArrayPool<byte>.Shared.Return(chunk);
         }
+    }
+
+    /// <summary>The application's reader: the SslStream's, reporting when the application (or the connection's close) completes it.</summary>
+    private sealed class InputReader(PipeReader inner, TaskCompletionSource completed) : PipeReader
+    {
+        public override void AdvanceTo(SequencePosition consumed) => inner.AdvanceTo(consumed);
+
+        public override void AdvanceTo(SequencePosition consumed, SequencePosition examined) => inner.AdvanceTo(consumed, examined);
+
+        public override void CancelPendingRead() => inner.CancelPendingRead();
+
+        public override void Complete(Exception? exception = null)
+        {
+            inner.Complete(exception);
+            completed.TrySetResult();
+        }
+
+        public override async ValueTask CompleteAsync(Exception? exception = null)
+        {
+            await inner.CompleteAsync(exception).ConfigureAwait(false);
+            completed.TrySetResult();
+        }
+
+        public override ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default) => inner.ReadAsync(cancellationToken);
+
+        public override bool TryRead(out ReadResult result) => inner.TryRead(out result);
+
+        protected override ValueTask<ReadResult> ReadAtLeastAsyncCore(int minimumSize, CancellationToken cancellationToken)
+            => inner.ReadAtLeastAsync(minimumSize, cancellationToken);
     }
 }
