@@ -35,6 +35,7 @@ internal sealed class TlsLayer : IDuplexPipe
     private readonly IDuplexPipe _below;
     private readonly Pipe _output = new(OutputOptions);
     private readonly ILogger _logger;
+    private readonly Connection _connection;
     private readonly string _connectionId;
     private readonly CancellationToken _connectionClosed;
     private readonly Task _pump;
@@ -45,6 +46,7 @@ internal sealed class TlsLayer : IDuplexPipe
         _ssl = ssl;
         _below = below;
         _logger = logger;
+        _connection = connection;
         _connectionId = connection.Id;
         _connectionClosed = connection.ConnectionClosed;
 
@@ -81,7 +83,7 @@ internal sealed class TlsLayer : IDuplexPipe
                 var buffer = result.Buffer;
                 if (result.IsCanceled && _connectionClosed.IsCancellationRequested)
                 {
-                    throw new ConnectionAbortedException("The connection closed before the TLS layer sent its output.");
+                    throw ClosedError();
                 }
 
                 if (!buffer.IsEmpty)
@@ -100,14 +102,20 @@ internal sealed class TlsLayer : IDuplexPipe
         }
         catch (Exception ex)
         {
-            error = ex;
-            TlsLog.SendFailed(_logger, _connectionId, ex);
+            // A write cancelled because the connection closed reports why it closed, not a bare cancellation.
+            error = ex is OperationCanceledException and not ConnectionAbortedException && _connectionClosed.IsCancellationRequested ? ClosedError() : ex;
+            TlsLog.SendFailed(_logger, _connectionId, error);
         }
 
         // Errors both ways: the application's next flush throws, and the transport below is completed with it.
         await reader.CompleteAsync(error).ConfigureAwait(false);
         await _below.Output.CompleteAsync(error).ConfigureAwait(false);
     }
+
+    /// <summary>What the application's writer reports once the connection has closed under the layer: the peer's reset, or an abort.</summary>
+    private Exception ClosedError() => _connection.CloseReason == CloseReason.RemoteReset
+        ? new ConnectionResetException("The peer reset the connection before the TLS layer sent its output.")
+        : new ConnectionAbortedException("The connection closed before the TLS layer sent its output.");
 
     private async ValueTask WriteAsync(ReadOnlySequence<byte> buffer)
     {
