@@ -51,7 +51,9 @@ public sealed class TlsClientOptions
     /// Gets or sets how the server's certificate chain is built, for example <see cref="X509ChainTrustMode.CustomRootTrust"/>
     /// with a private certificate authority in <see cref="X509ChainPolicy.CustomTrustStore"/>: strict validation
     /// against your own root, without a callback. Defaults to <see langword="null"/>: the system's trusted roots, no
-    /// revocation check.
+    /// revocation check. A policy is used as given (a copy per handshake): <see cref="X509ChainPolicy"/>'s own
+    /// <see cref="X509ChainPolicy.RevocationMode"/> is <see cref="X509RevocationMode.Online"/>, so set
+    /// <see cref="X509RevocationMode.NoCheck"/> for an authority that publishes no revocation lists.
     /// </summary>
     public X509ChainPolicy? CertificateChainPolicy { get; set; }
 

@@ -70,7 +70,9 @@ public sealed class TlsServerOptions
     /// Gets or sets how client certificate chains are built, for example <see cref="X509ChainTrustMode.CustomRootTrust"/>
     /// with the certificate authority that issues your clients' certificates in
     /// <see cref="X509ChainPolicy.CustomTrustStore"/>. Defaults to <see langword="null"/>: the system's trusted roots,
-    /// no revocation check.
+    /// no revocation check. A policy is used as given (a copy per handshake): <see cref="X509ChainPolicy"/>'s own
+    /// <see cref="X509ChainPolicy.RevocationMode"/> is <see cref="X509RevocationMode.Online"/>, so set
+    /// <see cref="X509RevocationMode.NoCheck"/> for an authority that publishes no revocation lists.
     /// </summary>
     public X509ChainPolicy? CertificateChainPolicy { get; set; }
 
