@@ -62,10 +62,11 @@ public static class EchoServerApp
         var options = new TcpServerOptions { EndPoints = { new IPEndPoint(IPAddress.Parse(host), port) } };
         if (parsed.Has("--tls-cert"))
         {
-            X509Certificate2 certificate;
+            // The PFX's certificate with a private key is the server's; the others are its intermediates, sent along.
+            X509Certificate2Collection certificates;
             try
             {
-                certificate = X509CertificateLoader.LoadPkcs12FromFile(parsed.Get("--tls-cert", string.Empty), parsed.Has("--tls-password") ? parsed.Get("--tls-password", string.Empty) : null);
+                certificates = X509CertificateLoader.LoadPkcs12CollectionFromFile(parsed.Get("--tls-cert", string.Empty), parsed.Has("--tls-password") ? parsed.Get("--tls-password", string.Empty) : null);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException)
             {
@@ -73,8 +74,18 @@ public static class EchoServerApp
                 return 1;
             }
 
+            var certificate = certificates.FirstOrDefault(c => c.HasPrivateKey);
+            if (certificate is null)
+            {
+                await stdout.WriteLineAsync("Cannot load the TLS certificate: the PFX holds no certificate with a private key.").ConfigureAwait(false);
+                return 1;
+            }
+
+            var tls = new TlsServerOptions { ServerCertificate = certificate };
+            tls.ServerCertificateChain.AddRange(certificates.Where(c => c != certificate).ToArray());
+
             // TLS first: the handler below (and its "Connected by" line) runs after a successful handshake.
-            options.Middleware.UseTls(new TlsServerOptions { ServerCertificate = certificate });
+            options.Middleware.UseTls(tls);
         }
 
         var firstClientDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

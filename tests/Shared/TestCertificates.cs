@@ -56,16 +56,29 @@ internal static class TestCertificates
     /// <summary>The certificate in PEM (no key), for tools that read PEM trust files (openssl, the EchoClient sample).</summary>
     public static string ToPem(X509Certificate2 certificate) => certificate.ExportCertificatePem();
 
-    private static X509Certificate2 CreateAuthority(string subject)
+    /// <summary>Issues an intermediate authority under <paramref name="issuer"/> (it may issue leaf certificates only).</summary>
+    public static X509Certificate2 CreateIntermediate(X509Certificate2 issuer, string subject) => CreateAuthority(subject, issuer);
+
+    private static X509Certificate2 CreateAuthority(string subject, X509Certificate2? issuer = null)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(certificateAuthority: true, hasPathLengthConstraint: true, pathLengthConstraint: 0, critical: true));
+        request.CertificateExtensions.Add(issuer is null
+            ? new X509BasicConstraintsExtension(certificateAuthority: true, hasPathLengthConstraint: false, pathLengthConstraint: 0, critical: true)
+            : new X509BasicConstraintsExtension(certificateAuthority: true, hasPathLengthConstraint: true, pathLengthConstraint: 0, critical: true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, critical: true));
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, critical: false));
         var now = DateTimeOffset.UtcNow;
-        using var created = request.CreateSelfSigned(now.AddDays(-1), now.AddDays(30));
-        return RoundTrip(created);
+        if (issuer is null)
+        {
+            using var selfSigned = request.CreateSelfSigned(now.AddDays(-1), now.AddDays(30));
+            return RoundTrip(selfSigned);
+        }
+
+        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(issuer, includeKeyIdentifier: true, includeIssuerAndSerial: false));
+        using var issued = request.Create(issuer, now.AddDays(-1), now.AddDays(20), NewSerial());
+        using var withKey = issued.CopyWithPrivateKey(key);
+        return RoundTrip(withKey);
     }
 
     private static X509Certificate2 Issue(X509Certificate2 issuer, string subject, X509Extension? extension, string usageOid)
@@ -82,13 +95,18 @@ internal static class TestCertificates
             request.CertificateExtensions.Add(extension);
         }
 
+        var now = DateTimeOffset.UtcNow;
+        using var issued = request.Create(issuer, now.AddDays(-1), now.AddDays(7), NewSerial());
+        using var withKey = issued.CopyWithPrivateKey(key);
+        return RoundTrip(withKey);
+    }
+
+    private static byte[] NewSerial()
+    {
         var serial = new byte[12];
         RandomNumberGenerator.Fill(serial);
         serial[0] &= 0x7F;
-        var now = DateTimeOffset.UtcNow;
-        using var issued = request.Create(issuer, now.AddDays(-1), now.AddDays(7), serial);
-        using var withKey = issued.CopyWithPrivateKey(key);
-        return RoundTrip(withKey);
+        return serial;
     }
 
     /// <summary>Export and import as PFX in memory: the key becomes a persisted one that OpenSSL-backed SslStream can use.</summary>

@@ -43,6 +43,15 @@ public sealed class TlsServerOptions
     }
 
     /// <summary>
+    /// Gets the intermediate certificates to send with the server certificate (the chain up to, not including, the
+    /// root), as a PFX or a PEM bundle usually carries them: a client that trusts only the root cannot validate the
+    /// certificate without them. One collection serves every certificate (each is sent with the ones that lead to its
+    /// root), the selector's too; it is read when a certificate is first used, so add a renewed certificate's new
+    /// intermediate before setting the certificate. Empty by default: only intermediates in the system's store are sent.
+    /// </summary>
+    public X509Certificate2Collection ServerCertificateChain { get; } = [];
+
+    /// <summary>
     /// Gets or sets a callback that picks the certificate for each handshake by the host name the client asked for
     /// (SNI; <see langword="null"/> when it sent none), so one port serves several names. Called for every handshake,
     /// so it may return a renewed certificate at any time; <see langword="null"/> from it falls back to

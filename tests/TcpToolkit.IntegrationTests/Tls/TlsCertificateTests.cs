@@ -150,6 +150,28 @@ public sealed class TlsCertificateTests
     }
 
     [Fact]
+    public async Task ServerCertificateChain_LeafFromAnIntermediate_SentSoAClientTrustingOnlyTheRootValidates()
+    {
+        var ct = TestServers.Timeout();
+        var intermediate = TestCertificates.CreateIntermediate(TestCertificates.Authority, "CN=TcpToolkit Test Intermediate");
+        var leaf = TestCertificates.CreateServer(intermediate, "localhost", "CN=localhost via intermediate");
+        var withChain = TlsTesting.ServerOptions(leaf);
+        withChain.ServerCertificateChain.Add(intermediate);
+        await using var complete = await TlsTesting.StartServerAsync(TestServers.EchoAsync, withChain);
+        await using var incomplete = await TlsTesting.StartServerAsync(TestServers.EchoAsync, TlsTesting.ServerOptions(leaf));
+        await using var client = TlsTesting.CreateClient(TlsTesting.ClientOptions());
+
+        await using (var connection = await client.ConnectAsync(complete.LocalEndPoint, ct))
+        {
+            connection.GetFeature<TlsConnectionInfo>()!.RemoteCertificate!.Subject.Should().Be("CN=localhost via intermediate");
+            (await TlsTesting.EchoAsync(connection, "chained"u8.ToArray(), ct)).Should().Equal("chained"u8.ToArray());
+        }
+
+        var withoutIntermediate = async () => await client.ConnectAsync(incomplete.LocalEndPoint, ct);
+        await withoutIntermediate.Should().ThrowAsync<TlsHandshakeException>("the client cannot link the leaf to the root without the intermediate");
+    }
+
+    [Fact]
     public async Task ServerCertificate_ReplacedWhileRunning_NewConnectionsGetTheNewOneAndOpenOnesKeepWorking()
     {
         var ct = TestServers.Timeout();

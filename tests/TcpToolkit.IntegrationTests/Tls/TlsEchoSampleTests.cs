@@ -23,7 +23,10 @@ public sealed class TlsEchoSampleTests : IDisposable
     public async Task EchoServerSample_OpenSslClient_EchoesOverTheForcedVersion(string versionOption, string versionName)
     {
         var ct = TestServers.Timeout();
-        var (pfx, ca) = WriteCertificateFiles(TestCertificates.Localhost);
+
+        // A leaf from an intermediate, both in the PFX: openssl trusts only the root, so the sample must send the chain.
+        var intermediate = TestCertificates.CreateIntermediate(TestCertificates.Authority, "CN=TcpToolkit Test Intermediate");
+        var (pfx, ca) = WriteCertificateFiles(TestCertificates.CreateServer(intermediate, "localhost"), intermediate);
         await using var server = await StartServerAsync(["--tls-cert", pfx, "--tls-password", Password], ct);
 
         await using var openssl = OpenSslClient.Start(
@@ -133,12 +136,17 @@ public sealed class TlsEchoSampleTests : IDisposable
         return new RunningServer(stop, run, output, ((IPEndPoint)await listening.Task).Port);
     }
 
-    /// <summary>Writes the certificate with its key as a password-protected PFX and its issuer as a PEM trust file.</summary>
-    private (string Pfx, string Ca) WriteCertificateFiles(X509Certificate2 certificate)
+    /// <summary>
+    /// Writes the certificate with its key (and <paramref name="intermediates"/>) as a password-protected PFX, and the
+    /// test CA as a PEM trust file.
+    /// </summary>
+    private (string Pfx, string Ca) WriteCertificateFiles(X509Certificate2 certificate, params X509Certificate2[] intermediates)
     {
         var pfx = Path.Combine(_directory, "server.pfx");
         var ca = Path.Combine(_directory, "ca.pem");
-        File.WriteAllBytes(pfx, certificate.Export(X509ContentType.Pfx, Password));
+        var bundle = new X509Certificate2Collection(certificate);
+        bundle.AddRange(intermediates);
+        File.WriteAllBytes(pfx, bundle.Export(X509ContentType.Pfx, Password)!);
         File.WriteAllText(ca, TestCertificates.ToPem(TestCertificates.Authority));
         return (pfx, ca);
     }

@@ -96,7 +96,23 @@ internal sealed class TlsServerMiddleware
     }
 
     private SslStreamCertificateContext ContextFor(X509Certificate2 certificate)
-        => _contexts.GetValue(certificate, static c => SslStreamCertificateContext.Create(c, additionalCertificates: null, offline: true));
+        => _contexts.GetValue(certificate, CreateContext);
+
+    /// <summary>
+    /// The certificate with the intermediates it is sent with: those of <see cref="TlsServerOptions.ServerCertificateChain"/>
+    /// (and the system store) that lead to its root. Offline: no handshake waits for an intermediate to download.
+    /// </summary>
+    private SslStreamCertificateContext CreateContext(X509Certificate2 certificate)
+    {
+        var chain = _options.ServerCertificateChain;
+        X509Certificate2Collection? intermediates;
+        lock (chain)
+        {
+            intermediates = chain.Count > 0 ? [.. chain] : null;
+        }
+
+        return SslStreamCertificateContext.Create(certificate, intermediates, offline: true);
+    }
 
     private bool ValidateClientCertificate(X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
     {
