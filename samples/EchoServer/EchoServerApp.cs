@@ -1,7 +1,10 @@
 using System.Buffers;
 using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using TcpToolkit.Connections;
 using TcpToolkit.Framing;
+using TcpToolkit.Tls;
 using TcpToolkit.Transport;
 
 namespace TcpToolkit.Samples.EchoServer;
@@ -9,7 +12,8 @@ namespace TcpToolkit.Samples.EchoServer;
 /// <summary>
 /// The guide's echo server (echo-server.py) on TcpToolkit: prints <c>Connected by (addr)</c> for each client,
 /// echoes every byte until the client's EOF, then closes. Unlike the guide it serves clients until Ctrl+C
-/// (<c>--once</c> serves one, as the guide does) and survives clients that reset.
+/// (<c>--once</c> serves one, as the guide does) and survives clients that reset. <c>--tls-cert server.pfx</c>
+/// serves TLS (1.2 and 1.3) with that certificate, so <c>openssl s_client</c> or <c>EchoClient --tls</c> can connect.
 /// </summary>
 public static class EchoServerApp
 {
@@ -17,7 +21,7 @@ public static class EchoServerApp
     private static long s_framesEchoed;
 
     /// <summary>Usage line.</summary>
-    public const string Usage = "Usage: EchoServer [--host 127.0.0.1] [--port 65432] [--framing raw|length32|line] [--once] [--quiet] [--stats]";
+    public const string Usage = "Usage: EchoServer [--host 127.0.0.1] [--port 65432] [--framing raw|length32|line] [--tls-cert server.pfx [--tls-password PASSWORD]] [--once] [--quiet] [--stats]";
 
     /// <summary>Runs the server until <paramref name="cancellationToken"/> fires (or after one client with --once).</summary>
     /// <param name="args">The command line.</param>
@@ -55,8 +59,36 @@ public static class EchoServerApp
             return 1;
         }
 
-        var firstClientDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var options = new TcpServerOptions { EndPoints = { new IPEndPoint(IPAddress.Parse(host), port) } };
+        if (parsed.Has("--tls-cert"))
+        {
+            // The PFX's certificate with a private key is the server's; the others are its intermediates, sent along.
+            X509Certificate2Collection certificates;
+            try
+            {
+                certificates = X509CertificateLoader.LoadPkcs12CollectionFromFile(parsed.Get("--tls-cert", string.Empty), parsed.Has("--tls-password") ? parsed.Get("--tls-password", string.Empty) : null);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException)
+            {
+                await stdout.WriteLineAsync("Cannot load the TLS certificate: " + ex.Message).ConfigureAwait(false);
+                return 1;
+            }
+
+            var certificate = certificates.FirstOrDefault(c => c.HasPrivateKey);
+            if (certificate is null)
+            {
+                await stdout.WriteLineAsync("Cannot load the TLS certificate: the PFX holds no certificate with a private key.").ConfigureAwait(false);
+                return 1;
+            }
+
+            var tls = new TlsServerOptions { ServerCertificate = certificate };
+            tls.ServerCertificateChain.AddRange(certificates.Where(c => c != certificate).ToArray());
+
+            // TLS first: the handler below (and its "Connected by" line) runs after a successful handshake.
+            options.Middleware.UseTls(tls);
+        }
+
+        var firstClientDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var server = new TcpServer(options, async (connection, stopping) =>
         {
             if (!quiet)

@@ -14,9 +14,14 @@ internal sealed class InMemoryConnection : Connection
 {
     private const long PauseThreshold = 64 * 1024;
 
+    // How long CloseAsync waits for a layer to complete the output below it: TcpConnectionOptions.CloseTimeout's
+    // default, since an in-memory pair has no options of its own.
+    private static readonly TimeSpan LayerCloseTimeout = TimeSpan.FromSeconds(5);
+
     private static long s_lastId;
 
     private readonly CancellationTokenSource _closedSource = new();
+    private readonly TaskCompletionSource _outputCompleted = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _closeLock = new();
     private readonly EndReader _input;
     private readonly EndWriter _output;
@@ -79,7 +84,7 @@ internal sealed class InMemoryConnection : Connection
     {
         lock (_closeLock)
         {
-            return _closeTask ??= CloseCoreAsync();
+            return _closeTask ??= CloseCoreAsync(cancellationToken);
         }
     }
 
@@ -97,11 +102,25 @@ internal sealed class InMemoryConnection : Connection
         SignalClosed();
     }
 
-    private async Task CloseCoreAsync()
+    private async Task CloseCoreAsync(CancellationToken cancellationToken)
     {
         var peerClosedFirst = _input.SawEndOfStream;
         var transport = Transport;
         await transport.Output.CompleteAsync().ConfigureAwait(false);
+        if (!ReferenceEquals(transport.Output, _output))
+        {
+            // A layer completes the output below it when its own is completed, possibly after an await (TLS sends
+            // close_notify first): wait for that, bounded as TcpConnection's close is, or its last bytes are lost.
+            try
+            {
+                await _outputCompleted.Task.WaitAsync(LayerCloseTimeout, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
+            {
+                Abort(CloseReason.LocalAbort, "A layer did not complete its output before the close deadline.");
+            }
+        }
+
         await transport.Input.CompleteAsync().ConfigureAwait(false);
         if (!ReferenceEquals(transport.Output, _output))
         {
@@ -216,7 +235,11 @@ internal sealed class InMemoryConnection : Connection
 
         public override void CancelPendingFlush() => inner.CancelPendingFlush();
 
-        public override void Complete(Exception? exception = null) => inner.Complete(exception);
+        public override void Complete(Exception? exception = null)
+        {
+            inner.Complete(exception);
+            owner._outputCompleted.TrySetResult();
+        }
 
         public override Memory<byte> GetMemory(int sizeHint = 0) => inner.GetMemory(sizeHint);
 

@@ -379,6 +379,45 @@ public sealed class InMemoryServerTests
         }
     }
 
+    [Fact]
+    public async Task CloseAsync_LayerCompletesTheOutputBelowLater_ItsLastBytesArriveBeforeTheEnd()
+    {
+        // A layer may complete the output below only after an await (TLS sends close_notify first): CloseAsync must
+        // wait for it instead of completing the pipe under it.
+        var ct = Deadline();
+        var (client, server) = InMemoryServer.CreateConnectionPair();
+        await using var clientEnd = client;
+        await using var serverEnd = server;
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var below = client.Transport;
+        var layer = new Pipe(new PipeOptions(useSynchronizationContext: false));
+        var pump = Task.Run(
+            async () =>
+            {
+                var result = await layer.Reader.ReadAsync(ct);
+                await release.Task.WaitAsync(ct);
+                foreach (var segment in result.Buffer)
+                {
+                    below.Output.Write(segment.Span);
+                }
+
+                layer.Reader.AdvanceTo(result.Buffer.End);
+                await below.Output.FlushAsync(ct);
+                await below.Output.CompleteAsync();
+            },
+            ct);
+        client.Transport = new TcpToolkit.Connections.Internal.DuplexPipe(below.Input, layer.Writer);
+        await client.Output.WriteAsync("last bytes"u8.ToArray(), ct);
+
+        var closing = client.CloseAsync(ct);
+        release.SetResult();
+        await closing.WaitAsync(ct);
+
+        (await ReadToEndAsync(server.Input, ct)).Should().Equal("last bytes"u8.ToArray());
+        await pump.WaitAsync(ct);
+        client.CloseReason.Should().Be(CloseReason.LocalClose);
+    }
+
     /// <summary>A token that fires after the default test timeout, so no wait is unbounded.</summary>
     private static CancellationToken Deadline()
     {
