@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using TcpToolkit.Connections;
 using TcpToolkit.Framing;
+using TcpToolkit.Proxy;
 using TcpToolkit.Tls;
 using TcpToolkit.Transport;
 
@@ -21,7 +22,7 @@ public static class EchoServerApp
     private static long s_framesEchoed;
 
     /// <summary>Usage line.</summary>
-    public const string Usage = "Usage: EchoServer [--host 127.0.0.1] [--port 65432] [--framing raw|length32|line] [--tls-cert server.pfx [--tls-password PASSWORD]] [--once] [--quiet] [--stats]";
+    public const string Usage = "Usage: EchoServer [--host 127.0.0.1] [--port 65432] [--framing raw|length32|line] [--tls-cert server.pfx [--tls-password PASSWORD]] [--proxy-protocol [--trusted-proxy CIDR]...] [--once] [--quiet] [--stats]";
 
     /// <summary>Runs the server until <paramref name="cancellationToken"/> fires (or after one client with --once).</summary>
     /// <param name="args">The command line.</param>
@@ -31,7 +32,7 @@ public static class EchoServerApp
     /// <returns>The exit code.</returns>
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, Action<EndPoint>? listening, CancellationToken cancellationToken)
     {
-        var parsed = SampleArgs.Parse(args, "--once", "--quiet", "--stats");
+        var parsed = SampleArgs.Parse(args, "--once", "--quiet", "--stats", "--proxy-protocol");
         var host = parsed.Get("--host", "127.0.0.1");
         var port = parsed.GetInt("--port", 65432);
         var framing = parsed.Get("--framing", "raw");
@@ -60,6 +61,36 @@ public static class EchoServerApp
         }
 
         var options = new TcpServerOptions { EndPoints = { new IPEndPoint(IPAddress.Parse(host), port) } };
+        if (parsed.Has("--proxy-protocol"))
+        {
+            // Behind a load balancer: every connection must start with a PROXY header from a trusted address
+            // (loopback unless --trusted-proxy says otherwise), read first, before TLS; "Connected by" then prints
+            // the client's own address.
+            var proxy = new ProxyProtocolOptions();
+            var trusted = parsed.GetAll("--trusted-proxy");
+            if (trusted.Count > 0)
+            {
+                proxy.TrustedProxies.Clear();
+                foreach (var network in trusted)
+                {
+                    if (!IPNetwork.TryParse(network, out var parsedNetwork))
+                    {
+                        await stdout.WriteLineAsync("Not a network in CIDR notation: " + network).ConfigureAwait(false);
+                        return 1;
+                    }
+
+                    proxy.TrustedProxies.Add(parsedNetwork);
+                }
+            }
+
+            options.Middleware.UseProxyProtocol(proxy);
+        }
+        else if (parsed.Has("--trusted-proxy"))
+        {
+            await stdout.WriteLineAsync("--trusted-proxy needs --proxy-protocol.").ConfigureAwait(false);
+            return 1;
+        }
+
         if (parsed.Has("--tls-cert"))
         {
             // The PFX's certificate with a private key is the server's; the others are its intermediates, sent along.

@@ -6,6 +6,7 @@ namespace TcpToolkit.Samples;
 internal sealed class SampleArgs
 {
     private readonly Dictionary<string, string?> _options = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<string>> _all = new(StringComparer.Ordinal);
 
     private SampleArgs()
     {
@@ -29,7 +30,14 @@ internal sealed class SampleArgs
                 }
                 else
                 {
-                    parsed._options[arg] = args[++i];
+                    var value = args[++i];
+                    parsed._options[arg] = value;
+                    if (!parsed._all.TryGetValue(arg, out var values))
+                    {
+                        parsed._all[arg] = values = [];
+                    }
+
+                    values.Add(value);
                 }
             }
             else
@@ -46,6 +54,9 @@ internal sealed class SampleArgs
 
     /// <summary>The value of <paramref name="name"/>, or <paramref name="fallback"/>.</summary>
     public string Get(string name, string fallback) => _options.TryGetValue(name, out var value) && value is not null ? value : fallback;
+
+    /// <summary>Every value of a repeatable option <paramref name="name"/>, in order (empty when not given).</summary>
+    public IReadOnlyList<string> GetAll(string name) => _all.TryGetValue(name, out var values) ? values : [];
 
     /// <summary>The integer value of <paramref name="name"/>, or <paramref name="fallback"/>.</summary>
     public int GetInt(string name, int fallback)
