@@ -16,6 +16,7 @@ namespace TcpToolkit.Tls;
 public sealed class TlsServerOptions
 {
     private X509Certificate2? _serverCertificate;
+    private ClientCertificateMode _clientCertificateMode;
     private SslProtocols _enabledProtocols = TlsGuards.Supported;
     private TimeSpan _handshakeTimeout = TimeSpan.FromSeconds(10);
     private ILoggerFactory _loggerFactory = NullLoggerFactory.Instance;
@@ -64,7 +65,20 @@ public sealed class TlsServerOptions
     /// Gets or sets whether the server asks clients for a certificate (mutual TLS). Defaults to
     /// <see cref="ClientCertificateMode.None"/>.
     /// </summary>
-    public ClientCertificateMode ClientCertificateMode { get; set; }
+    /// <exception cref="ArgumentOutOfRangeException">The value is not a defined mode.</exception>
+    public ClientCertificateMode ClientCertificateMode
+    {
+        get => _clientCertificateMode;
+        set
+        {
+            if (!Enum.IsDefined(value))
+            {
+                throw new ArgumentOutOfRangeException(nameof(value), value, "Not a defined ClientCertificateMode.");
+            }
+
+            _clientCertificateMode = value;
+        }
+    }
 
     /// <summary>
     /// Gets or sets the callback that decides whether a client certificate is accepted, given the chain built for it

@@ -92,6 +92,14 @@ public sealed class TlsServerOptionsTests
     }
 
     [Fact]
+    public void ClientCertificateMode_Undefined_Throws()
+    {
+        var set = () => new TlsServerOptions { ClientCertificateMode = (ClientCertificateMode)7 };
+
+        set.Should().Throw<ArgumentOutOfRangeException>();
+    }
+
+    [Fact]
     public void LoggerFactoryAndTimeProvider_Null_Throw()
     {
         var options = new TlsServerOptions();

@@ -81,7 +81,7 @@ internal sealed class TlsClientMiddleware
                 if (cancellationToken.IsCancellationRequested)
                 {
                     // The client is being disposed: a cancellation, not a handshake failure.
-                    throw;
+                    throw new OperationCanceledException("The client was disposed during the TLS handshake.", ex, cancellationToken);
                 }
 
                 TlsLog.ClientHandshakeFailed(_logger, connection.Id, _targetHost, ex.Message, ex);
@@ -97,7 +97,10 @@ internal sealed class TlsClientMiddleware
             _targetHost,
             ssl.NegotiatedApplicationProtocol,
             TlsCertificates.AsCertificate2(ssl.RemoteCertificate));
-        TlsLog.ClientHandshakeCompleted(_logger, connection.Id, _targetHost, info.Protocol, info.CipherSuite, info.ApplicationProtocol.ToString());
+        if (_logger.IsEnabled(LogLevel.Debug))
+        {
+            TlsLog.ClientHandshakeCompleted(_logger, connection.Id, _targetHost, info.Protocol, info.CipherSuite, info.ApplicationProtocol.ToString());
+        }
         connection.SetFeature(info);
         connection.Transport = new TlsLayer(ssl, below, connection, _logger);
         await next(connection, cancellationToken).ConfigureAwait(false);

@@ -95,7 +95,7 @@ internal sealed class TlsLayer : IDuplexPipe
                 if (result.IsCompleted)
                 {
                     // The application is done: close_notify, then the transport's FIN.
-                    await _ssl.ShutdownAsync().ConfigureAwait(false);
+                    await SendCloseNotifyAsync().ConfigureAwait(false);
                     break;
                 }
             }
@@ -110,6 +110,21 @@ internal sealed class TlsLayer : IDuplexPipe
         // Errors both ways: the application's next flush throws, and the transport below is completed with it.
         await reader.CompleteAsync(error).ConfigureAwait(false);
         await _below.Output.CompleteAsync(error).ConfigureAwait(false);
+    }
+
+    private async Task SendCloseNotifyAsync()
+    {
+        try
+        {
+            await _ssl.ShutdownAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not IOException and not OperationCanceledException and not ObjectDisposedException)
+        {
+            // Not the transport's failure but the TLS engine's: OpenSSL refuses SSL_shutdown "while in init" when a
+            // concurrent read is processing a post-handshake message (a TLS 1.3 session ticket). Every byte of the
+            // application is sent already; only the close_notify is missing, so the FIN still ends the stream cleanly.
+            TlsLog.CloseNotifyFailed(_logger, _connectionId, ex.Message);
+        }
     }
 
     /// <summary>What the application's writer reports once the connection has closed under the layer: the peer's reset, or an abort.</summary>

@@ -28,6 +28,9 @@ internal static partial class TlsLog
     [LoggerMessage(705, LogLevel.Debug, "Connection {ConnectionId}: the TLS layer could not send; the output below it is completed with the error.", EventName = "TlsSendFailed")]
     public static partial void SendFailed(ILogger logger, string connectionId, Exception exception);
 
+    [LoggerMessage(706, LogLevel.Debug, "Connection {ConnectionId}: the TLS layer could not send close_notify ({Reason}); the output below is completed without it.", EventName = "TlsCloseNotifyFailed")]
+    public static partial void CloseNotifyFailed(ILogger logger, string connectionId, string reason);
+
     [LoggerMessage(710, LogLevel.Debug, "Connection {ConnectionId}: TLS handshake completed as client of '{TargetHost}': {Protocol}, {CipherSuite}, application protocol '{ApplicationProtocol}'.", EventName = "TlsClientHandshakeCompleted")]
     public static partial void ClientHandshakeCompleted(ILogger logger, string connectionId, string targetHost, SslProtocols protocol, TlsCipherSuite cipherSuite, string applicationProtocol);
 

@@ -73,7 +73,7 @@ internal sealed class TlsServerMiddleware
                 if (cancellationToken.IsCancellationRequested)
                 {
                     // The server is stopping: its own shutdown path closes the connection.
-                    throw;
+                    throw new OperationCanceledException("The server stopped during the TLS handshake.", ex, cancellationToken);
                 }
 
                 TlsLog.HandshakeFailed(_logger, connection.Id, ex.Message, ex);
@@ -89,7 +89,10 @@ internal sealed class TlsServerMiddleware
             handshake.HostName,
             ssl.NegotiatedApplicationProtocol,
             TlsCertificates.AsCertificate2(ssl.RemoteCertificate));
-        TlsLog.HandshakeCompleted(_logger, connection.Id, info.Protocol, info.CipherSuite, info.HostName, info.ApplicationProtocol.ToString());
+        if (_logger.IsEnabled(LogLevel.Debug))
+        {
+            TlsLog.HandshakeCompleted(_logger, connection.Id, info.Protocol, info.CipherSuite, info.HostName, info.ApplicationProtocol.ToString());
+        }
         connection.SetFeature(info);
         connection.Transport = new TlsLayer(ssl, below, connection, _logger);
         await next(connection, cancellationToken).ConfigureAwait(false);
