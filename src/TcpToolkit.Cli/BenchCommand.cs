@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using TcpToolkit.Tls;
 using TcpToolkit.Transport;
 using TcpToolkit.Cli.Bench;
 
@@ -7,7 +8,7 @@ namespace TcpToolkit.Cli;
 /// <summary><c>tcptk bench</c>: runs the load and prints the report or the JSON line.</summary>
 internal static class BenchCommand
 {
-    /// <returns>0, or 2 when an echo was wrong or a connection failed, 1 when the server cannot be reached.</returns>
+    /// <returns>0, or 2 when an echo was wrong or a connection failed, 1 when the server cannot be reached or the TLS handshake fails.</returns>
     public static async Task<int> RunAsync(BenchSettings settings, bool json, TextWriter stdout, TextWriter stderr, bool progress, CancellationToken cancellationToken)
     {
         BenchResult result;
@@ -15,7 +16,7 @@ internal static class BenchCommand
         {
             result = await BenchRunner.RunAsync(settings, progress ? stdout : null, cancellationToken);
         }
-        catch (Exception ex) when (ex is TcpConnectException or SocketException)
+        catch (Exception ex) when (ex is TcpConnectException or SocketException or TlsHandshakeException)
         {
             await stderr.WriteLineAsync("tcptk bench: " + ex.Message);
             return 1;

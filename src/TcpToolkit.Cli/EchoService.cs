@@ -1,7 +1,9 @@
 using System.Buffers;
 using System.Net;
+using System.Security.Cryptography;
 using TcpToolkit.Connections;
 using TcpToolkit.Framing;
+using TcpToolkit.Tls;
 using TcpToolkit.Transport;
 
 namespace TcpToolkit.Cli;
@@ -9,15 +11,38 @@ namespace TcpToolkit.Cli;
 /// <summary><c>tcptk echo-server</c>: echoes bytes (raw) or decodes each frame and writes it back re-encoded.</summary>
 internal static class EchoService
 {
+    /// <summary>Serves plain TCP until <paramref name="cancellationToken"/> fires.</summary>
+    public static Task<int> RunAsync(IPEndPoint endPoint, Codec codec, TextWriter log, Action<EndPoint>? listening, CancellationToken cancellationToken)
+        => RunAsync(endPoint, codec, tls: null, log, listening, cancellationToken);
+
     /// <summary>Serves until <paramref name="cancellationToken"/> fires.</summary>
     /// <param name="endPoint">Where to listen (port 0 picks a free port).</param>
     /// <param name="codec">The wire format.</param>
+    /// <param name="tls">TLS (the library's middleware, before the echo), or <see langword="null"/> for plain TCP.</param>
     /// <param name="log">Receives the "listening on" line.</param>
     /// <param name="listening">Called with the bound endpoint (tests use port 0).</param>
     /// <param name="cancellationToken">Stops the server.</param>
-    public static async Task<int> RunAsync(IPEndPoint endPoint, Codec codec, TextWriter log, Action<EndPoint>? listening, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(IPEndPoint endPoint, Codec codec, TlsSettings? tls, TextWriter log, Action<EndPoint>? listening, CancellationToken cancellationToken)
     {
+        ServerTls? serverTls;
+        try
+        {
+            serverTls = tls is null ? null : ServerTls.Create(tls);
+        }
+        catch (Exception ex) when (ex is CryptographicException or IOException or UnauthorizedAccessException)
+        {
+            await log.WriteLineAsync("tcptk echo-server: cannot load the certificate: " + ex.Message);
+            return 1;
+        }
+
+        using var certificates = serverTls;
         var options = new TcpServerOptions { EndPoints = { endPoint } };
+        if (serverTls is not null)
+        {
+            // A failed handshake closes only that connection (logged at Debug by the middleware, silent here).
+            options.Middleware.UseTls(serverTls.Options);
+        }
+
         await using var server = new TcpServer(options, (connection, stopping) => EchoAsync(connection, codec, stopping));
         try
         {
@@ -29,7 +54,8 @@ internal static class EchoService
             return 1;
         }
 
-        await log.WriteLineAsync("tcptk echo-server: listening on " + server.LocalEndPoint + " (" + Codecs.Name(codec) + ")");
+        var mode = Codecs.Name(codec) + (serverTls is null ? "" : ", TLS with " + serverTls.Description);
+        await log.WriteLineAsync("tcptk echo-server: listening on " + server.LocalEndPoint + " (" + mode + ")");
         listening?.Invoke(server.LocalEndPoint);
         await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         await server.StopAsync(CancellationToken.None);

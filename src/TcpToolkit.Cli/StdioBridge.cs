@@ -12,32 +12,12 @@ namespace TcpToolkit.Cli;
 /// </summary>
 internal static class StdioBridge
 {
-    /// <summary>Bridges a plain connection: stdin's EOF completes the connection's output (FIN).</summary>
+    /// <summary>
+    /// Bridges a connection: stdin's EOF completes the connection's output (FIN; over TLS the layer sends close_notify
+    /// first); the peer's EOF (its close_notify or FIN) ends the bridge.
+    /// </summary>
     public static Task RunAsync(Connection connection, Codec codec, Stream stdin, Stream stdout, CancellationToken cancellationToken)
         => RunAsync(connection.Input, connection.Output, () => connection.Output.CompleteAsync(), codec, stdin, stdout, cancellationToken);
-
-    /// <summary>
-    /// Bridges a TLS connection: stdin's EOF sends TLS close_notify, then FIN; the peer's close_notify or FIN ends the bridge.
-    /// </summary>
-    public static async Task RunAsync(Connection connection, System.Net.Security.SslStream ssl, Codec codec, Stream stdin, Stream stdout, CancellationToken cancellationToken)
-    {
-        var input = PipeReader.Create(ssl, new StreamPipeReaderOptions(leaveOpen: true));
-        var output = PipeWriter.Create(ssl, new StreamPipeWriterOptions(leaveOpen: true));
-        await RunAsync(
-            input,
-            output,
-            async () =>
-            {
-                await output.CompleteAsync();
-                await ssl.ShutdownAsync();
-                await connection.Output.CompleteAsync();
-            },
-            codec,
-            stdin,
-            stdout,
-            cancellationToken);
-        await input.CompleteAsync();
-    }
 
     private static async Task RunAsync(
         PipeReader input, PipeWriter output, Func<ValueTask> finishSending, Codec codec, Stream stdin, Stream stdout, CancellationToken cancellationToken)

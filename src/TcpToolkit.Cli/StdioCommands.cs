@@ -1,55 +1,73 @@
 using System.Net;
 using System.Security.Authentication;
+using System.Security.Cryptography;
 using TcpToolkit.Connections;
+using TcpToolkit.Tls;
 using TcpToolkit.Transport;
 
 namespace TcpToolkit.Cli;
 
-/// <summary><c>tcptk listen</c> and <c>tcptk connect</c>.</summary>
+/// <summary><c>tcptk listen</c> and <c>tcptk connect</c>; TLS is the library's middleware (<c>UseTls</c>).</summary>
 internal static class StdioCommands
 {
     /// <summary>Accepts one connection on <paramref name="endPoint"/>, bridges it to the streams, then stops.</summary>
     public static async Task<int> ListenAsync(
         IPEndPoint endPoint, Codec codec, TlsSettings? tls, Stream stdin, Stream stdout, TextWriter log, Action<EndPoint>? listening, CancellationToken cancellationToken)
     {
-        using var certificate = tls is null ? null : Tls.ServerCertificate(tls.CertificatePath, tls.CertificatePassword);
-        if (certificate is not null)
+        var handshakeFailures = new HandshakeFailureLog();
+        ServerTls? serverTls;
+        try
         {
-            await log.WriteLineAsync("tcptk: TLS with " + certificate.Subject + ", SHA-256 " + certificate.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256));
+            serverTls = tls is null ? null : ServerTls.Create(tls, handshakeFailures);
+        }
+        catch (Exception ex) when (ex is CryptographicException or IOException or UnauthorizedAccessException)
+        {
+            await log.WriteLineAsync("tcptk listen: cannot load the certificate: " + ex.Message);
+            return 1;
+        }
+
+        using var certificates = serverTls;
+        if (serverTls is not null)
+        {
+            await log.WriteLineAsync("tcptk: TLS with " + serverTls.Description);
         }
 
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var accepted = 0;
         var options = new TcpServerOptions { EndPoints = { endPoint }, MaxConnections = 1 };
-        await using var server = new TcpServer(options, async (connection, stopping) =>
+
+        // Outermost, before TLS: one peer (netcat semantics), and the end of the session however it ends, including a
+        // handshake that fails (the TLS middleware then aborts the connection without running the bridge).
+        options.Middleware.Use(next => async (connection, stopping) =>
         {
             if (Interlocked.Exchange(ref accepted, 1) != 0)
             {
-                // netcat semantics: one peer; later ones are turned away.
                 connection.Abort("tcptk listen serves one connection.");
                 return;
             }
 
+            await log.WriteLineAsync("tcptk: connection from " + connection.RemoteEndPoint);
             try
             {
-                await log.WriteLineAsync("tcptk: connection from " + connection.RemoteEndPoint);
-                if (certificate is null)
-                {
-                    await StdioBridge.RunAsync(connection, codec, stdin, stdout, stopping);
-                }
-                else
-                {
-                    await using var ssl = await Tls.AuthenticateAsServerAsync(connection, certificate, stopping);
-                    await StdioBridge.RunAsync(connection, ssl, codec, stdin, stdout, stopping);
-                }
-
-                done.TrySetResult();
+                await next(connection, stopping);
             }
             catch (Exception ex)
             {
                 done.TrySetException(ex);
                 throw;
             }
+
+            done.TrySetException(new AuthenticationException(handshakeFailures.Last ?? "The TLS handshake failed."));
+        });
+        if (serverTls is not null)
+        {
+            options.Middleware.UseTls(serverTls.Options);
+        }
+
+        await using var server = new TcpServer(options, async (connection, stopping) =>
+        {
+            await StdioBridge.RunAsync(connection, codec, stdin, stdout, stopping);
+            done.TrySetResult();
         });
 
         try
@@ -68,11 +86,11 @@ internal static class StdioCommands
         {
             await done.Task.WaitAsync(cancellationToken);
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             return 130;
         }
-        catch (Exception ex) when (ex is IOException or AuthenticationException)
+        catch (Exception ex) when (ex is IOException or AuthenticationException or ConnectionAbortedException)
         {
             await log.WriteLineAsync("tcptk listen: " + ex.Message);
             return 1;
@@ -89,13 +107,20 @@ internal static class StdioCommands
     public static async Task<int> ConnectAsync(
         string host, int port, Codec codec, TlsSettings? tls, Stream stdin, Stream stdout, TextWriter log, CancellationToken cancellationToken)
     {
-        await using var client = new TcpClient();
+        var options = new TcpClientOptions();
+        if (tls is not null)
+        {
+            // The handshake runs inside ConnectAsync; the certificate is validated for --host unless --insecure.
+            options.Middleware.UseTls(Tls.ClientOptions(host, tls.Insecure));
+        }
+
+        await using var client = new TcpClient(options);
         Connection connection;
         try
         {
             connection = await client.ConnectAsync(host, port, cancellationToken);
         }
-        catch (TcpConnectException ex)
+        catch (Exception ex) when (ex is TcpConnectException or TlsHandshakeException)
         {
             await log.WriteLineAsync("tcptk connect: " + ex.Message);
             return 1;
@@ -105,21 +130,14 @@ internal static class StdioCommands
         {
             try
             {
-                if (tls is null)
-                {
-                    await StdioBridge.RunAsync(connection, codec, stdin, stdout, cancellationToken);
-                }
-                else
-                {
-                    await using var ssl = await Tls.AuthenticateAsClientAsync(connection, host, tls.Insecure, cancellationToken);
-                    await StdioBridge.RunAsync(connection, ssl, codec, stdin, stdout, cancellationToken);
-                }
+                // Over TLS too: stdin's EOF completes the TLS layer's output, which sends close_notify, then FIN.
+                await StdioBridge.RunAsync(connection, codec, stdin, stdout, cancellationToken);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 return 130;
             }
-            catch (Exception ex) when (ex is IOException or AuthenticationException)
+            catch (Exception ex) when (ex is IOException or AuthenticationException or ConnectionAbortedException)
             {
                 await log.WriteLineAsync("tcptk connect: " + ex.Message);
                 return 1;
@@ -129,9 +147,3 @@ internal static class StdioCommands
         return 0;
     }
 }
-
-/// <summary>TLS for listen/connect: <see langword="null"/> means plain TCP.</summary>
-/// <param name="CertificatePath">listen: a PFX file; without one a throwaway self-signed certificate for localhost is made.</param>
-/// <param name="CertificatePassword">listen: the PFX password.</param>
-/// <param name="Insecure">connect: accept any server certificate.</param>
-internal sealed record TlsSettings(string? CertificatePath = null, string? CertificatePassword = null, bool Insecure = false);

@@ -59,14 +59,58 @@ internal static class TcptkCommand
         return option;
     }
 
+    /// <summary>A server's TLS options: <c>--tls</c>, <c>--cert PATH</c> (PFX) and <c>--cert-password</c>.</summary>
+    private static (Option<bool> Tls, Option<string?> Cert, Option<string?> CertPassword) ServerTlsOptions()
+    {
+        var tls = new Option<bool>("--tls") { Description = "Speak TLS (TcpToolkit's TLS middleware, TLS 1.2 and 1.3)." };
+        var cert = new Option<string?>("--cert") { Description = "With --tls: the server certificate (PFX; its other certificates are sent as intermediates); default: a throwaway self-signed certificate for localhost." };
+        var certPassword = new Option<string?>("--cert-password") { Description = "With --cert: the PFX password." };
+        return (tls, cert, certPassword);
+    }
+
+    /// <summary>A client's TLS options: <c>--tls</c> and <c>--insecure</c>.</summary>
+    private static (Option<bool> Tls, Option<bool> Insecure) ClientTlsOptions()
+    {
+        var tls = new Option<bool>("--tls") { Description = "Speak TLS (TcpToolkit's TLS middleware); the server certificate is validated for --host." };
+        var insecure = new Option<bool>("--insecure") { Description = "With --tls: accept any server certificate (test servers only)." };
+        return (tls, insecure);
+    }
+
+    /// <summary>The options' TLS settings for a server, or <see langword="null"/> without <c>--tls</c>.</summary>
+    private static TlsSettings? ServerTlsSettings(ParseResult result, (Option<bool> Tls, Option<string?> Cert, Option<string?> CertPassword) options)
+        => result.GetValue(options.Tls) ? new TlsSettings(result.GetValue(options.Cert), result.GetValue(options.CertPassword)) : null;
+
+    /// <summary>The options' TLS settings for a client, or <see langword="null"/> without <c>--tls</c>.</summary>
+    private static TlsSettings? ClientTlsSettings(ParseResult result, (Option<bool> Tls, Option<bool> Insecure) options)
+        => result.GetValue(options.Tls) ? new TlsSettings(Insecure: result.GetValue(options.Insecure)) : null;
+
+    /// <summary>Rejects the TLS sub-options without <c>--tls</c> (they would be silently ignored).</summary>
+    private static void RequireTls(Command command, Option<bool> tls, params Option[] options)
+    {
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(tls))
+            {
+                return;
+            }
+
+            foreach (var option in options)
+            {
+                if (result.GetResult(option) is { Implicit: false })
+                {
+                    result.AddError(option.Name + " needs --tls.");
+                }
+            }
+        });
+    }
+
     private static Command CreateListen(TextWriter stderr)
     {
         var host = HostOption("127.0.0.1");
         var port = PortOption(defaultPort: null);
         var framing = FramingOption(Codecs.Names);
-        var tls = new Option<bool>("--tls") { Description = "Speak TLS (SslStream over the connection)." };
-        var cert = new Option<string?>("--cert") { Description = "With --tls: the server certificate (PFX); default: a throwaway self-signed certificate for localhost." };
-        var certPassword = new Option<string?>("--cert-password") { Description = "With --cert: the PFX password." };
+        var tlsOptions = ServerTlsOptions();
+        var (tls, cert, certPassword) = tlsOptions;
         var command = new Command("listen", "Accepts one connection and joins it to stdin/stdout (framed codecs: one stdin line = one frame, one frame = one stdout line).")
         {
             host, port, framing, tls, cert, certPassword,
@@ -78,7 +122,7 @@ internal static class TcptkCommand
             return await StdioCommands.ListenAsync(
                 Endpoint(result.GetValue(host)!, result.GetValue(port)),
                 Codecs.Parse(result.GetValue(framing)!),
-                result.GetValue(tls) ? new TlsSettings(result.GetValue(cert), result.GetValue(certPassword)) : null,
+                ServerTlsSettings(result, tlsOptions),
                 stdin,
                 stdout,
                 stderr,
@@ -93,8 +137,8 @@ internal static class TcptkCommand
         var host = HostOption("127.0.0.1");
         var port = PortOption(defaultPort: null);
         var framing = FramingOption(Codecs.Names);
-        var tls = new Option<bool>("--tls") { Description = "Speak TLS (SslStream over the connection); the server certificate is validated for --host." };
-        var insecure = new Option<bool>("--insecure") { Description = "With --tls: accept any server certificate (test servers only)." };
+        var tlsOptions = ClientTlsOptions();
+        var (tls, insecure) = tlsOptions;
         var command = new Command("connect", "Connects and joins the connection to stdin/stdout (framed codecs: one stdin line = one frame, one frame = one stdout line).")
         {
             host, port, framing, tls, insecure,
@@ -107,7 +151,7 @@ internal static class TcptkCommand
                 result.GetValue(host)!,
                 result.GetValue(port),
                 Codecs.Parse(result.GetValue(framing)!),
-                result.GetValue(tls) ? new TlsSettings(Insecure: result.GetValue(insecure)) : null,
+                ClientTlsSettings(result, tlsOptions),
                 stdin,
                 stdout,
                 stderr,
@@ -140,16 +184,20 @@ internal static class TcptkCommand
         var port = PortOption(defaultPort: 65432);
         var framing = FramingOption(Codecs.Names);
         var busyPoll = BusyPollOption();
-        var command = new Command("echo-server", "Echoes every connection until Ctrl+C: raw bytes, or each decoded frame re-encoded.")
+        var tlsOptions = ServerTlsOptions();
+        var (tls, cert, certPassword) = tlsOptions;
+        var command = new Command("echo-server", "Echoes every connection until Ctrl+C: raw bytes, or each decoded frame re-encoded; over TLS with --tls.")
         {
-            host, port, framing, busyPoll,
+            host, port, framing, busyPoll, tls, cert, certPassword,
         };
+        RequireTls(command, tls, cert, certPassword);
         command.SetAction((result, cancellationToken) =>
         {
             ApplyBusyPoll(result, busyPoll);
             return EchoService.RunAsync(
                 Endpoint(result.GetValue(host)!, result.GetValue(port)),
                 Codecs.Parse(result.GetValue(framing)!),
+                ServerTlsSettings(result, tlsOptions),
                 stderr,
                 listening: null,
                 cancellationToken);
@@ -169,12 +217,15 @@ internal static class TcptkCommand
         var warmUp = new Option<double>("--warmup", "-w") { Description = "Seconds run before measuring.", DefaultValueFactory = _ => 2 };
         var json = new Option<bool>("--json") { Description = "Print a one-line JSON summary instead of the report." };
         var busyPoll = BusyPollOption();
+        var tlsOptions = ClientTlsOptions();
+        var (tls, insecure) = tlsOptions;
         duration.Validators.Add(r => AtLeast(r, 0.1));
         warmUp.Validators.Add(r => AtLeast(r, 0));
         var command = new Command("bench", "Load-tests an echo server: C connections x D messages in flight, every echoed byte checked; reports msg/s, MB/s and round-trip latency percentiles.")
         {
-            host, port, framing, connections, depth, size, duration, warmUp, json, busyPoll,
+            host, port, framing, connections, depth, size, duration, warmUp, json, busyPoll, tls, insecure,
         };
+        RequireTls(command, tls, insecure);
         command.Validators.Add(result =>
         {
             var codec = result.GetValue(framing);
@@ -195,7 +246,8 @@ internal static class TcptkCommand
                 result.GetValue(depth),
                 result.GetValue(size),
                 TimeSpan.FromSeconds(result.GetValue(duration)),
-                TimeSpan.FromSeconds(result.GetValue(warmUp)));
+                TimeSpan.FromSeconds(result.GetValue(warmUp)),
+                ClientTlsSettings(result, tlsOptions));
             var asJson = result.GetValue(json);
             return await BenchCommand.RunAsync(settings, asJson, stdout, stderr, progress: !asJson && !Console.IsOutputRedirected, cancellationToken);
         });

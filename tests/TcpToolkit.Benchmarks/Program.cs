@@ -13,5 +13,11 @@ if (args.Length > 0 && args[0] == "burst-client")
     return await BurstClient.RunAsync(args[1..]);
 }
 
+// The client side of the harness's TLS handshake measurement, likewise a pinned process of its own.
+if (args.Length > 0 && args[0] == "handshake-client")
+{
+    return await HandshakeClient.RunAsync(args[1..]);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 return 0;

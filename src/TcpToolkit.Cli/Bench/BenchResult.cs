@@ -8,9 +8,10 @@ namespace TcpToolkit.Cli.Bench;
 /// <summary>The outcome of a run: throughput over the measured window and round-trip percentiles.</summary>
 internal sealed class BenchResult
 {
-    public BenchResult(BenchSettings settings, long messages, TimeSpan elapsed, LatencyHistogram latency, IReadOnlyList<string> errors)
+    public BenchResult(BenchSettings settings, long messages, TimeSpan elapsed, LatencyHistogram latency, IReadOnlyList<string> errors, string? tls = null)
     {
         Settings = settings;
+        Tls = tls;
         Messages = messages;
         Elapsed = elapsed;
         Errors = errors;
@@ -25,6 +26,9 @@ internal sealed class BenchResult
     }
 
     public BenchSettings Settings { get; }
+
+    /// <summary>Gets what the TLS handshake negotiated (protocol and cipher suite), or <see langword="null"/> for plain TCP.</summary>
+    public string? Tls { get; }
 
     public long Messages { get; }
 
@@ -52,7 +56,7 @@ internal sealed class BenchResult
         var s = Settings;
         var c = CultureInfo.InvariantCulture;
         var text = new StringBuilder();
-        text.Append(c, $"tcptk bench {s.Host}:{s.Port} {Codecs.Name(s.Codec)}: {s.Connections} connections x {s.Depth} in flight, {s.Size} B payloads, {Elapsed.TotalSeconds:0.0} s measured after {s.WarmUp.TotalSeconds:0.#} s warm-up").AppendLine();
+        text.Append(c, $"tcptk bench {s.Host}:{s.Port} {Codecs.Name(s.Codec)}{(Tls is null ? "" : " over TLS (" + Tls + ")")}: {s.Connections} connections x {s.Depth} in flight, {s.Size} B payloads, {Elapsed.TotalSeconds:0.0} s measured after {s.WarmUp.TotalSeconds:0.#} s warm-up").AppendLine();
         text.Append(c, $"  messages   {Messages:N0} ({MessagesPerSecond:N0} msg/s)").AppendLine();
         text.Append(c, $"  payload    {MegabytesPerSecond:N1} MB/s (echoed, one direction)").AppendLine();
         text.Append(c, $"  latency    p50 {P50:N1} us  p90 {P90:N1} us  p99 {P99:N1} us  p99.9 {P999:N1} us  max {Max:N1} us").AppendLine();
@@ -74,6 +78,7 @@ internal sealed class BenchResult
             json.WriteString("host", Settings.Host);
             json.WriteNumber("port", Settings.Port);
             json.WriteString("framing", Codecs.Name(Settings.Codec));
+            json.WriteString("tls", Tls);
             json.WriteNumber("connections", Settings.Connections);
             json.WriteNumber("depth", Settings.Depth);
             json.WriteNumber("size", Settings.Size);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
+using TcpToolkit.Tls;
 using TcpToolkit.Transport;
 
 namespace TcpToolkit.Cli.Bench;
@@ -21,7 +22,14 @@ internal static class BenchRunner
         var messages = new MessageSet(settings.Codec, settings.Size);
         var phase = new BenchPhase();
         var endPoint = await ResolveAsync(settings.Host, settings.Port, cancellationToken);
-        await using var client = new TcpClient();
+        var options = new TcpClientOptions();
+        if (settings.Tls is { } tls)
+        {
+            // Each connect includes the handshake (the library's middleware), so every connection is TLS before the load starts.
+            options.Middleware.UseTls(Tls.ClientOptions(settings.Host, tls.Insecure));
+        }
+
+        await using var client = new TcpClient(options);
         var connecting = new Task<TcpConnection>[settings.Connections];
         for (var i = 0; i < connecting.Length; i++)
         {
@@ -29,6 +37,7 @@ internal static class BenchRunner
         }
 
         var connections = await Task.WhenAll(connecting);
+        var negotiated = connections[0].GetFeature<TlsConnectionInfo>() is { } session ? session.Protocol + ", " + session.CipherSuite : null;
         var loads = connections.Select(c => new LoadConnection(c, messages, settings.Depth, phase)).ToArray();
         var started = Stopwatch.GetTimestamp();
         var loops = loads.Select(load => Task.Run(load.RunAsync, CancellationToken.None)).ToArray();
@@ -71,7 +80,7 @@ internal static class BenchRunner
             await connection.DisposeAsync();
         }
 
-        return new BenchResult(settings, measured, elapsed, histogram, errors);
+        return new BenchResult(settings, measured, elapsed, histogram, errors, negotiated);
     }
 
     private static async Task RunPhaseAsync(

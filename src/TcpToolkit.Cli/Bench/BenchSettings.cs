@@ -1,6 +1,6 @@
 namespace TcpToolkit.Cli.Bench;
 
-/// <summary>What <c>tcptk bench</c> was asked to do.</summary>
+/// <summary>What <c>tcptk bench</c> was asked to do; <paramref name="Tls"/> <see langword="null"/> is plain TCP.</summary>
 internal sealed record BenchSettings(
     string Host,
     int Port,
@@ -9,4 +9,5 @@ internal sealed record BenchSettings(
     int Depth,
     int Size,
     TimeSpan Duration,
-    TimeSpan WarmUp);
+    TimeSpan WarmUp,
+    TlsSettings? Tls = null);

@@ -12,8 +12,9 @@ namespace TcpToolkit.Benchmarks.Compare;
 /// <summary>
 /// <c>dotnet run -c Release --project tests/TcpToolkit.Benchmarks -- compare</c>: runs every selected scenario against
 /// every selected server (<see cref="HarnessOptions.Usage"/>), each server pinned to core 0 (<c>taskset -c 0</c>) and
-/// <c>tcptk bench</c> pinned to core 1 with the same arguments for every server, several times; then the
-/// allocation, idle-connection and connection-burst measurements; prints the report and writes it
+/// <c>tcptk bench</c> pinned to core 1 with the same arguments for every server, several times (TLS scenarios only
+/// against the servers that serve TLS); then the allocation, idle-connection, connection-burst and TLS handshake
+/// measurements; prints the report and writes it
 /// (docs/benchmarks.md and docs/benchmarks.svg for a complete run).
 /// </summary>
 internal static class CompareHarness
@@ -23,6 +24,9 @@ internal static class CompareHarness
 
     /// <summary>How long one connect of the burst may take (a dropped SYN is retried after 1, 3 and 7 s).</summary>
     private const double BurstConnectTimeoutSeconds = 10;
+
+    /// <summary>How long the handshake client may run past its measured window (its cycles give up after 10 s).</summary>
+    private const double HandshakeClientGraceSeconds = 30;
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -42,7 +46,12 @@ internal static class CompareHarness
         var scenarios = Scenario.All.Where(s => options.Has(s.Id)).ToArray();
         var probe = options.Has(HarnessOptions.Alloc) ? PeerServer.AllocationProbe(root) : null;
         var cli = Path.Combine(root, "src/TcpToolkit.Cli/bin/Release/net10.0/tcptk.dll");
-        Console.WriteLine(Estimate(options, servers.Length, scenarios.Length));
+        var tls = scenarios.Any(s => s.Tls) || options.Has(HarnessOptions.TlsHandshake);
+        Console.WriteLine(Estimate(options, servers, scenarios));
+        if (tls && servers.Where(s => !s.SupportsTls).Select(s => s.Id).ToArray() is { Length: > 0 } plainOnly)
+        {
+            Console.WriteLine($"Note: the TLS measurements skip {string.Join(", ", plainOnly)} (no TLS mode).");
+        }
         if (Environment.GetEnvironmentVariable(PeerServer.InlineCompletionsVariable) is not null)
         {
             Console.WriteLine($"Note: {PeerServer.InlineCompletionsVariable} is set in this shell; the harness removes it for every process it starts except the servers whose row sets it.");
@@ -59,7 +68,7 @@ internal static class CompareHarness
 
         // Start every server once before measuring anything: a missing option or a crash at start-up fails here, in
         // seconds, and each server's first line (which names its mode) goes into the log.
-        if (!await PreflightAsync(probe is null ? servers : [.. servers, probe], cli))
+        if (!await PreflightAsync(probe is null ? servers : [.. servers, probe], cli, tls))
         {
             return 1;
         }
@@ -70,12 +79,13 @@ internal static class CompareHarness
         var results = new Dictionary<(Scenario, PeerServer), List<RunResult>>();
         foreach (var scenario in scenarios)
         {
+            var cellServers = scenario.ServersOf(servers);
             for (var run = 0; run < options.Runs; run++)
             {
                 // Rotate the order each run, so a burst of background load does not always hit the same server.
-                for (var k = 0; k < servers.Length; k++)
+                for (var k = 0; k < cellServers.Length; k++)
                 {
-                    var server = servers[(k + run) % servers.Length];
+                    var server = cellServers[(k + run) % cellServers.Length];
                     var label = string.Create(CultureInfo.InvariantCulture, $"{scenario.Name,-15} run {run + 1}  {server.Name,-29}");
                     if (await TryAsync(label, failures, () => RunOnceAsync(server, scenario, cli, options, stats: false)) is { } result)
                     {
@@ -132,6 +142,24 @@ internal static class CompareHarness
             }
         }
 
+        var handshakes = new Dictionary<PeerServer, List<HandshakeResult>>();
+        var tlsServers = servers.Where(s => s.SupportsTls).ToArray();
+        for (var run = 0; options.Has(HarnessOptions.TlsHandshake) && run < options.Runs; run++)
+        {
+            for (var k = 0; k < tlsServers.Length; k++)
+            {
+                var server = tlsServers[(k + run) % tlsServers.Length];
+                var label = string.Create(CultureInfo.InvariantCulture, $"TLS handshakes  run {run + 1}  {server.Name,-29}");
+                if (await TryAsync(label, failures, () => MeasureHandshakesAsync(server, options)) is { } result)
+                {
+                    Console.WriteLine(string.Create(
+                        CultureInfo.InvariantCulture,
+                        $"{label} {result.HandshakesPerSecond,9:N0} handshakes/s  p50 {result.P50Ms:N2} ms  p99 {result.P99Ms:N2} ms  {result.Errors} errors  cpu server {result.ServerCpu:P0} client {result.ClientCpu:P0}  ({result.Session})"));
+                    Add(handshakes, server, result);
+                }
+            }
+        }
+
         var machine = new MachineInfo(
             CpuModel(),
             RuntimeInformation.FrameworkDescription,
@@ -144,6 +172,7 @@ internal static class CompareHarness
             [.. results.Select(r => new Summary(r.Key.Item1, r.Key.Item2, r.Value.Count, Median(r.Value)))],
             idle.ToDictionary(i => i.Key, i => new IdleResult(MedianOf(i.Value.Select(r => r.BytesPerConnection)), (int)MedianOf(i.Value.Select(r => (double)r.Accepted)))),
             burst.ToDictionary(b => b.Key, b => Median(b.Value)),
+            handshakes.ToDictionary(h => h.Key, h => Median(h.Value)),
             allocation.Count > 0 ? MedianOf(allocation) : null,
             failures);
         var output = options.Out ?? (options.IsComplete ? Path.Combine(root, "docs", "benchmarks.md") : null);
@@ -168,18 +197,20 @@ internal static class CompareHarness
 
     /// <summary>
     /// The expected length of a run, from the full run of f42ebfc (4 servers, 12.3 min) and the burst's trial runs: a
-    /// generator run costs its warm-up and measured seconds plus about 1.5 s to start and stop, an idle measurement
-    /// about 15 s (75 s for a server that never accepts them all), a burst about 8 s.
+    /// generator run (and a handshake run) costs its warm-up and measured seconds plus about 1.5 s to start and stop,
+    /// an idle measurement about 15 s (75 s for a server that never accepts them all), a burst about 8 s.
     /// </summary>
-    private static string Estimate(HarnessOptions options, int servers, int scenarios)
+    private static string Estimate(HarnessOptions options, PeerServer[] servers, Scenario[] scenarios)
     {
-        var generatorRuns = options.Runs * ((servers * scenarios) + (options.Has(HarnessOptions.Alloc) ? 1 : 0));
-        var idleRuns = options.Has(HarnessOptions.Idle) && options.IdleConnections > 0 ? options.Runs * servers : 0;
-        var burstRuns = options.Has(HarnessOptions.Burst) && options.BurstConnections > 0 ? options.Runs * servers : 0;
+        var tlsServers = servers.Count(s => s.SupportsTls);
+        var cells = scenarios.Sum(s => s.ServersOf(servers).Length);
+        var generatorRuns = options.Runs * (cells + (options.Has(HarnessOptions.Alloc) ? 1 : 0) + (options.Has(HarnessOptions.TlsHandshake) ? tlsServers : 0));
+        var idleRuns = options.Has(HarnessOptions.Idle) && options.IdleConnections > 0 ? options.Runs * servers.Length : 0;
+        var burstRuns = options.Has(HarnessOptions.Burst) && options.BurstConnections > 0 ? options.Runs * servers.Length : 0;
         var seconds = (generatorRuns * (options.WarmUp + options.Duration + 1.5)) + (idleRuns * 15) + (burstRuns * 8);
         return string.Create(
             CultureInfo.InvariantCulture,
-            $"compare: {servers} servers ({string.Join(',', options.ServerIds)}), scenarios {string.Join(',', options.ScenarioIds)}, {options.Runs} run{(options.Runs == 1 ? "" : "s")} of {options.WarmUp:0.#} s + {options.Duration:0.#} s: about {Math.Ceiling(seconds / 60)} min after the build.");
+            $"compare: {servers.Length} servers ({string.Join(',', options.ServerIds)}), scenarios {string.Join(',', options.ScenarioIds)}, {options.Runs} run{(options.Runs == 1 ? "" : "s")} of {options.WarmUp:0.#} s + {options.Duration:0.#} s: about {Math.Ceiling(seconds / 60)} min after the build.");
     }
 
     /// <summary>Runs one measurement; a failure is logged and kept for the report instead of ending a long run.</summary>
@@ -210,7 +241,8 @@ internal static class CompareHarness
         list.Add(value);
     }
 
-    private static async Task<bool> PreflightAsync(PeerServer[] servers, string cli)
+    /// <summary>Starts every server once (and, when a TLS measurement is selected, every TLS server in its TLS mode too).</summary>
+    private static async Task<bool> PreflightAsync(PeerServer[] servers, string cli, bool tls)
     {
         if (!File.Exists(cli))
         {
@@ -232,16 +264,19 @@ internal static class CompareHarness
                 return false;
             }
 
-            try
+            foreach (var mode in tls && server.SupportsTls ? [false, true] : (bool[])[false])
             {
-                using var process = await ServerProcess.StartAsync(server, "raw", stats: false);
-                await process.WaitForFirstLineAsync(TimeSpan.FromSeconds(5));
-                Console.WriteLine($"  {server.Id,-19} {(process.FirstLine.Length > 0 ? process.FirstLine : "listening on 127.0.0.1:" + process.Port)}");
-            }
-            catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or Win32Exception)
-            {
-                Console.Error.WriteLine($"{server.Id}: did not start: {ex.Message}");
-                return false;
+                try
+                {
+                    using var process = await ServerProcess.StartAsync(server, "raw", stats: false, mode);
+                    await process.WaitForFirstLineAsync(TimeSpan.FromSeconds(5));
+                    Console.WriteLine($"  {server.Id + (mode ? " (TLS)" : ""),-25} {(process.FirstLine.Length > 0 ? process.FirstLine : "listening on 127.0.0.1:" + process.Port)}");
+                }
+                catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or Win32Exception)
+                {
+                    Console.Error.WriteLine($"{server.Id}{(mode ? " (TLS)" : "")}: did not start: {ex.Message}");
+                    return false;
+                }
             }
         }
 
@@ -264,18 +299,29 @@ internal static class CompareHarness
         return await output + await error;
     }
 
-    /// <summary>The generator's arguments: a function of the scenario and the settings only, never of the server.</summary>
+    /// <summary>
+    /// The generator's arguments: a function of the scenario and the settings only, never of the server. Over TLS the
+    /// generator is TcpToolkit's TLS client (the library's middleware) with validation skipped: the servers' certificates
+    /// are throwaway self-signed ones.
+    /// </summary>
     public static string[] GeneratorArguments(Scenario scenario, string port, double duration, double warmUp) =>
     [
         "bench", "--host", "127.0.0.1", "--port", port, "--framing", scenario.Framing,
         "--connections", Invariant(scenario.Connections), "--depth", Invariant(scenario.Depth), "--size", Invariant(scenario.Size),
-        "--duration", Invariant(duration), "--warmup", Invariant(warmUp), "--json",
+        "--duration", Invariant(duration), "--warmup", Invariant(warmUp), .. (string[])(scenario.Tls ? ["--tls", "--insecure"] : []), "--json",
+    ];
+
+    /// <summary>The handshake client's arguments, the same for every server.</summary>
+    public static string[] HandshakeClientArguments(string port, HarnessOptions options) =>
+    [
+        "handshake-client", "--port", port, "--concurrency", Invariant(options.HandshakeConcurrency),
+        "--duration", Invariant(options.Duration), "--warmup", Invariant(options.WarmUp),
     ];
 
     private static async Task<RunResult> RunOnceAsync(PeerServer server, Scenario scenario, string cli, HarnessOptions options, bool stats)
     {
         var (duration, warmUp) = (options.Duration, options.WarmUp);
-        using var serverProcess = await ServerProcess.StartAsync(server, scenario.Framing, stats);
+        using var serverProcess = await ServerProcess.StartAsync(server, scenario.Framing, stats, scenario.Tls);
         var start = new ProcessStartInfo("taskset") { RedirectStandardOutput = true, UseShellExecute = false };
         foreach (var argument in (string[])["-c", "1", "dotnet", cli, .. GeneratorArguments(scenario, Invariant(serverProcess.Port), duration, warmUp)])
         {
@@ -469,6 +515,63 @@ internal static class CompareHarness
         }
     }
 
+    /// <summary>
+    /// TLS handshakes per second: a fresh server in its TLS mode (raw framing) and <c>handshake-client</c> (pinned to
+    /// core 1, .NET's SslStream, full handshakes) with <see cref="HarnessOptions.HandshakeConcurrency"/> loops of
+    /// connect, handshake, one 32-byte echo and a clean close; CPU shares over the middle of the measured window.
+    /// </summary>
+    private static async Task<HandshakeResult> MeasureHandshakesAsync(PeerServer server, HarnessOptions options)
+    {
+        using var serverProcess = await ServerProcess.StartAsync(server, "raw", stats: false, tls: true);
+        var start = new ProcessStartInfo("taskset") { RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var argument in (string[])["-c", "1", "dotnet", typeof(HandshakeClient).Assembly.Location, .. HandshakeClientArguments(Invariant(serverProcess.Port), options)])
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        ServerProcess.ApplyEnvironment(start, new Dictionary<string, string>());
+        using var client = Process.Start(start) ?? throw new InvalidOperationException("Could not start handshake-client.");
+        var output = client.StandardOutput.ReadToEndAsync();
+        await Task.Delay(TimeSpan.FromSeconds(options.WarmUp + 0.5));
+        var windowStart = Stopwatch.GetTimestamp();
+        var serverCpu0 = ProcessStats.CpuSeconds(serverProcess.Pid);
+        var clientCpu0 = ProcessStats.CpuSeconds(client.Id);
+        await Task.Delay(TimeSpan.FromSeconds(Math.Max(0.5, options.Duration - 1)));
+        var serverCpu1 = ProcessStats.CpuSeconds(serverProcess.Pid);
+        var clientCpu1 = ProcessStats.CpuSeconds(client.Id);
+        var window = Stopwatch.GetElapsedTime(windowStart).TotalSeconds;
+        using (var limit = new CancellationTokenSource(TimeSpan.FromSeconds(HandshakeClientGraceSeconds)))
+        {
+            try
+            {
+                await client.WaitForExitAsync(limit.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                client.Kill(entireProcessTree: true);
+                throw new TimeoutException($"handshake-client against {server.Name} did not finish {HandshakeClientGraceSeconds} s after its measured window.");
+            }
+        }
+
+        var json = (await output).Split('\n').LastOrDefault(l => l.StartsWith('{'))
+            ?? throw new InvalidOperationException($"handshake-client printed no summary against {server.Name} (exit code {client.ExitCode}).");
+        using var document = JsonDocument.Parse(json);
+        var summary = document.RootElement;
+        if (summary.GetProperty("handshakes").GetInt32() == 0)
+        {
+            throw new InvalidOperationException($"handshake-client completed no handshake against {server.Name}: {json}");
+        }
+
+        return new HandshakeResult(
+            summary.GetProperty("handshakesPerSec").GetDouble(),
+            summary.GetProperty("handshakeP50Ms").GetDouble(),
+            summary.GetProperty("handshakeP99Ms").GetDouble(),
+            summary.GetProperty("errors").GetInt32(),
+            summary.GetProperty("session").GetString(),
+            (serverCpu1 - serverCpu0) / window,
+            (clientCpu1 - clientCpu0) / window);
+    }
+
     private static async Task WaitForStableDescriptorsAsync(int pid, TimeSpan limit)
     {
         var deadline = Stopwatch.GetTimestamp() + (long)(limit.TotalSeconds * Stopwatch.Frequency);
@@ -532,6 +635,15 @@ internal static class CompareHarness
         MedianOf(runs.Select(r => r.ConnectMaxMs)),
         runs.All(r => r.ListenOverflows is not null) ? (long)MedianOf(runs.Select(r => (double)r.ListenOverflows!.Value)) : null,
         runs.All(r => r.ListenDrops is not null) ? (long)MedianOf(runs.Select(r => (double)r.ListenDrops!.Value)) : null);
+
+    private static HandshakeResult Median(List<HandshakeResult> runs) => new(
+        MedianOf(runs.Select(r => r.HandshakesPerSecond)),
+        MedianOf(runs.Select(r => r.P50Ms)),
+        MedianOf(runs.Select(r => r.P99Ms)),
+        (int)MedianOf(runs.Select(r => (double)r.Errors)),
+        runs.Select(r => r.Session).FirstOrDefault(s => s is not null),
+        MedianOf(runs.Select(r => r.ServerCpu)),
+        MedianOf(runs.Select(r => r.ClientCpu)));
 
     private static double MedianOf(IEnumerable<double> values)
     {
@@ -604,5 +716,6 @@ internal sealed record CompareResults(
     List<Summary> Summaries,
     Dictionary<PeerServer, IdleResult> Idle,
     Dictionary<PeerServer, BurstResult> Burst,
+    Dictionary<PeerServer, HandshakeResult> Handshakes,
     double? AllocatedBytesPerFrame,
     List<string> Failures);

@@ -12,25 +12,33 @@ internal sealed record HarnessOptions(
     int IdleConnections,
     int BurstConnections,
     int BurstConcurrency,
+    int HandshakeConcurrency,
     string? Out,
     bool Build)
 {
-    /// <summary>Measurements that are not a generator scenario: idle memory, the connection burst, allocation per frame.</summary>
+    /// <summary>
+    /// Measurements that are not a generator scenario: idle memory, the connection burst, allocation per frame, and TLS
+    /// handshakes per second (issue #12).
+    /// </summary>
     public const string Idle = "idle";
     public const string Burst = "burst";
     public const string Alloc = "alloc";
+    public const string TlsHandshake = "tls-handshake";
 
     public static readonly string[] AllServerIds = [.. PeerServer.All("").Select(s => s.Id)];
-    public static readonly string[] AllScenarioIds = [.. Scenario.All.Select(s => s.Id), Idle, Burst, Alloc];
+    public static readonly string[] AllScenarioIds = [.. Scenario.All.Select(s => s.Id), Idle, Burst, Alloc, TlsHandshake];
 
     public static string Usage => string.Join(
         '\n',
         "Usage: compare [--runs 3] [--duration 5] [--warmup 2] [--servers ID,...] [--scenarios ID,...]",
-        "               [--idle 10000] [--burst 10000] [--burst-concurrency 256] [--out PATH] [--no-build]",
+        "               [--idle 10000] [--burst 10000] [--burst-concurrency 256] [--handshake-concurrency 16]",
+        "               [--out PATH] [--no-build]",
         "  --servers    " + string.Join(',', AllServerIds) + " (default: all)",
         "  --scenarios  " + string.Join(',', AllScenarioIds) + " (default: all)",
         "  --idle N     idle connections held open for the memory measurement (0 = skip)",
         "  --burst N    connections opened as fast as possible, --burst-concurrency at a time (0 = skip)",
+        "  --handshake-concurrency N  connect + TLS handshake + echo + close loops of tls-handshake",
+        "  tls-bandwidth and tls-handshake run only against the servers that serve TLS (" + string.Join(',', PeerServer.All("").Where(s => s.SupportsTls).Select(s => s.Id)) + ")",
         "  --out PATH   write the report there (and the chart next to it, .svg); default docs/benchmarks.md,",
         "               but only when every scenario was selected");
 
@@ -41,7 +49,7 @@ internal sealed record HarnessOptions(
 
     public static HarnessOptions? Parse(string[] args, TextWriter error)
     {
-        var options = new HarnessOptions(3, 5.0, 2.0, AllServerIds, AllScenarioIds, 10_000, 10_000, 256, null, Build: true);
+        var options = new HarnessOptions(3, 5.0, 2.0, AllServerIds, AllScenarioIds, 10_000, 10_000, 256, 16, null, Build: true);
         try
         {
             for (var i = 0; i < args.Length; i++)
@@ -57,6 +65,7 @@ internal sealed record HarnessOptions(
                     "--idle" => options with { IdleConnections = AtLeast(int.Parse(Value(), CultureInfo.InvariantCulture), 0, "--idle") },
                     "--burst" => options with { BurstConnections = AtLeast(int.Parse(Value(), CultureInfo.InvariantCulture), 0, "--burst") },
                     "--burst-concurrency" => options with { BurstConcurrency = AtLeast(int.Parse(Value(), CultureInfo.InvariantCulture), 1, "--burst-concurrency") },
+                    "--handshake-concurrency" => options with { HandshakeConcurrency = AtLeast(int.Parse(Value(), CultureInfo.InvariantCulture), 1, "--handshake-concurrency") },
                     "--out" => options with { Out = Path.GetFullPath(Value()) },
                     "--no-build" => options with { Build = false },
                     _ => throw new FormatException("Unknown option " + args[i] + "."),

@@ -7,7 +7,11 @@ namespace TcpToolkit.Benchmarks.Compare;
 /// <param name="Connections">Connections the generator opens.</param>
 /// <param name="Depth">Messages in flight per connection.</param>
 /// <param name="Size">Payload bytes per message.</param>
-internal sealed record Scenario(string Id, string Name, string Framing, int Connections, int Depth, int Size)
+/// <param name="Tls">
+/// Over TLS (issue #12): each server started with its <see cref="PeerServer.TlsArguments"/> (servers without any are
+/// skipped) and the generator with <c>--tls --insecure</c> (the servers' certificates are throwaway self-signed ones).
+/// </param>
+internal sealed record Scenario(string Id, string Name, string Framing, int Connections, int Depth, int Size, bool Tls = false)
 {
     public static readonly Scenario[] All =
     [
@@ -15,11 +19,15 @@ internal sealed record Scenario(string Id, string Name, string Framing, int Conn
         new("small", "small messages", "length32", 64, 16, 32),
         new("bandwidth", "bandwidth", "length32", 16, 4, 16 * 1024),
         new("raw", "raw bytes", "raw", 64, 16, 32),
+        new("tls-bandwidth", "TLS bandwidth", "length32", 16, 4, 16 * 1024, Tls: true),
     ];
 
     public static Scenario SmallMessages => All[1];
 
-    public string Describe() => $"C={Connections}, D={Depth}, {(Size >= 1024 ? Size / 1024 + " KiB" : Size + " B")}, {Framing}";
+    public string Describe() => $"C={Connections}, D={Depth}, {(Size >= 1024 ? Size / 1024 + " KiB" : Size + " B")}, {Framing}{(Tls ? ", TLS" : "")}";
+
+    /// <summary>The servers this scenario runs against: every selected one, or for TLS those that serve TLS.</summary>
+    public PeerServer[] ServersOf(PeerServer[] servers) => Tls ? [.. servers.Where(s => s.SupportsTls)] : servers;
 }
 
 /// <summary>
@@ -37,6 +45,10 @@ internal sealed record Scenario(string Id, string Name, string Framing, int Conn
 /// An option the server must list in its <c>--help</c>; checked before anything is measured, so a build that lacks it
 /// fails at once with a clear message instead of minutes into the run.
 /// </param>
+/// <param name="TlsArguments">
+/// Arguments (after <see cref="Arguments"/>) that make the server speak TLS with a throwaway self-signed certificate
+/// for the TLS measurements, or <see langword="null"/> for a server without TLS (skipped by them).
+/// </param>
 internal sealed record PeerServer(
     string Id,
     string Name,
@@ -44,7 +56,8 @@ internal sealed record PeerServer(
     string AssemblyName,
     string[] Arguments,
     IReadOnlyDictionary<string, string> Environment,
-    string? RequiredOption = null)
+    string? RequiredOption = null,
+    string[]? TlsArguments = null)
 {
     /// <summary>.NET's switch that runs socket completions on its epoll thread instead of the thread pool.</summary>
     public const string InlineCompletionsVariable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
@@ -56,6 +69,9 @@ internal sealed record PeerServer(
 
     private static readonly Dictionary<string, string> NoVariables = [];
 
+    /// <summary>The TLS switch of tcptk echo-server and KestrelEcho: a throwaway self-signed certificate for localhost, made at start.</summary>
+    private static readonly string[] Tls = ["--tls"];
+
     /// <summary>Every server, in report order.</summary>
     public static PeerServer[] All(string root)
     {
@@ -63,16 +79,18 @@ internal sealed record PeerServer(
         var peers = Path.Combine(root, "tests/TcpToolkit.Benchmarks/Peers");
         return
         [
-            // tcptk echo-server with its defaults: what a user gets.
-            new(TcpToolkit, "TcpToolkit", cli, "tcptk", ["echo-server", "--host", "127.0.0.1"], NoVariables),
+            // tcptk echo-server with its defaults: what a user gets. With --tls: TcpToolkit's TLS middleware (UseTls).
+            new(TcpToolkit, "TcpToolkit", cli, "tcptk", ["echo-server", "--host", "127.0.0.1"], NoVariables, TlsArguments: Tls),
 
             // The fastest mode (issue #11): epoll loops that never block, trading an idle core for latency. The option is
             // checked in tcptk's help first, so the harness needs no change once the option lands.
-            new(TcpToolkitFastest, "TcpToolkit-fastest", cli, "tcptk", ["echo-server", "--host", "127.0.0.1", "--busy-poll", "always"], NoVariables, "--busy-poll"),
-            new(Kestrel, "Kestrel", Path.Combine(peers, "KestrelEcho"), "KestrelEcho", [], NoVariables),
+            new(TcpToolkitFastest, "TcpToolkit-fastest", cli, "tcptk", ["echo-server", "--host", "127.0.0.1", "--busy-poll", "always"], NoVariables, "--busy-poll", Tls),
+
+            // With --tls: the same connection handler behind Kestrel's own UseHttps (issue #12's baseline).
+            new(Kestrel, "Kestrel", Path.Combine(peers, "KestrelEcho"), "KestrelEcho", [], NoVariables, TlsArguments: Tls),
 
             // Kestrel's documented fast mode: UnsafePreferInlineScheduling plus inline socket completions in the runtime.
-            new(KestrelInline, "Kestrel-inline", Path.Combine(peers, "KestrelEcho"), "KestrelEcho", ["--inline"], new Dictionary<string, string> { [InlineCompletionsVariable] = "1" }),
+            new(KestrelInline, "Kestrel-inline", Path.Combine(peers, "KestrelEcho"), "KestrelEcho", ["--inline"], new Dictionary<string, string> { [InlineCompletionsVariable] = "1" }, TlsArguments: Tls),
             new("socket", "Socket loop", Path.Combine(peers, "SocketEcho"), "SocketEcho", [], NoVariables),
             new("psu", "Pipelines.Sockets.Unofficial", Path.Combine(peers, "PsuEcho"), "PsuEcho", [], NoVariables),
         ];
@@ -86,6 +104,12 @@ internal sealed record PeerServer(
         new("echoserver-sample", "EchoServer sample (--stats)", Path.Combine(root, "samples/EchoServer"), "EchoServer", ["--host", "127.0.0.1", "--quiet"], NoVariables);
 
     public string AssemblyPath => Path.Combine(ProjectPath, "bin/Release/net10.0", AssemblyName + ".dll");
+
+    /// <summary>Gets whether the TLS measurements run against this server.</summary>
+    public bool SupportsTls => TlsArguments is not null;
+
+    /// <summary>The server's arguments before <c>--port</c>: <see cref="Arguments"/>, then <see cref="TlsArguments"/> for TLS.</summary>
+    public string[] ArgumentsFor(bool tls) => tls ? [.. Arguments, .. TlsArguments ?? throw new InvalidOperationException(Name + " does not serve TLS.")] : Arguments;
 
     /// <summary>The command line as the report shows it.</summary>
     public string Describe()
@@ -105,6 +129,19 @@ internal sealed record RunResult(
     double ServerCpu,
     double GeneratorCpu,
     double? AllocatedBytesPerFrame);
+
+/// <summary>
+/// The TLS handshake measurement against one server (<c>handshake-client</c>): full handshakes completed per second
+/// (each with a 32-byte echo and a clean close), handshake time, the client's errors, and both processes' CPU shares.
+/// </summary>
+internal sealed record HandshakeResult(
+    double HandshakesPerSecond,
+    double P50Ms,
+    double P99Ms,
+    int Errors,
+    string? Session,
+    double ServerCpu,
+    double ClientCpu);
 
 /// <summary>The medians of a scenario's runs against one server.</summary>
 internal sealed record Summary(Scenario Scenario, PeerServer Server, int Runs, RunResult Median);

@@ -24,7 +24,12 @@ internal sealed class ServerProcess : IDisposable
     /// <summary>Gets the lines the server printed, each with the <see cref="Stopwatch"/> timestamp it arrived at.</summary>
     public ConcurrentQueue<(long Timestamp, string Line)> Output { get; } = new();
 
-    public static async Task<ServerProcess> StartAsync(PeerServer server, string framing, bool stats)
+    /// <summary>Starts <paramref name="server"/> on a free port and waits until it accepts connections.</summary>
+    /// <param name="server">Which server.</param>
+    /// <param name="framing">Its <c>--framing</c>.</param>
+    /// <param name="stats">Adds <c>--stats</c> (the allocation probe).</param>
+    /// <param name="tls">Starts it with its <see cref="PeerServer.TlsArguments"/>.</param>
+    public static async Task<ServerProcess> StartAsync(PeerServer server, string framing, bool stats, bool tls = false)
     {
         var port = FreePort();
         var start = new ProcessStartInfo("taskset")
@@ -33,7 +38,7 @@ internal sealed class ServerProcess : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in (string[])["-c", "0", "dotnet", server.AssemblyPath, .. server.Arguments, "--port", port.ToString(CultureInfo.InvariantCulture), "--framing", framing])
+        foreach (var argument in (string[])["-c", "0", "dotnet", server.AssemblyPath, .. server.ArgumentsFor(tls), "--port", port.ToString(CultureInfo.InvariantCulture), "--framing", framing])
         {
             start.ArgumentList.Add(argument);
         }

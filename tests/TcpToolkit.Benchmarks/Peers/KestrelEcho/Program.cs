@@ -9,7 +9,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TcpToolkit.Benchmarks.Peers;
 
-var peer = PeerArgs.Parse(args, acceptsInline: true);
+var peer = PeerArgs.Parse(args, acceptsInline: true, acceptsTls: true);
 var builder = WebApplication.CreateSlimBuilder();
 builder.Logging.ClearProviders();
 builder.Services.AddSingleton(peer);
@@ -22,8 +22,20 @@ if (peer.Inline)
     builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = true);
 }
 
+// --tls (issue #12's baseline): the same echo handler behind Kestrel's own TLS middleware (HttpsConnectionMiddleware),
+// with its defaults (the OS's TLS 1.2 and 1.3, 10 s handshake timeout, no client certificate) and a certificate made
+// here, of the same kind as tcptk echo-server --tls makes.
+using var certificate = peer.Tls ? SelfSignedCertificate.Create() : null;
 builder.WebHost.ConfigureKestrel(kestrel =>
-    kestrel.Listen(IPAddress.Loopback, peer.Port, listen => listen.UseConnectionHandler<EchoConnectionHandler>()));
+    kestrel.Listen(IPAddress.Loopback, peer.Port, listen =>
+    {
+        if (certificate is not null)
+        {
+            listen.UseHttps(certificate);
+        }
+
+        listen.UseConnectionHandler<EchoConnectionHandler>();
+    }));
 await using var app = builder.Build();
 await app.StartAsync();
 
@@ -31,7 +43,8 @@ await app.StartAsync();
 var transport = app.Services.GetRequiredService<IOptions<SocketTransportOptions>>().Value;
 var inlineCompletions = Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS") ?? "unset";
 Console.WriteLine(
-    "listening on 127.0.0.1:" + peer.Port + " (UnsafePreferInlineScheduling=" + transport.UnsafePreferInlineScheduling
+    "listening on 127.0.0.1:" + peer.Port + " (" + (certificate is null ? "" : "UseHttps with " + SelfSignedCertificate.Describe(certificate) + ", ")
+    + "UnsafePreferInlineScheduling=" + transport.UnsafePreferInlineScheduling
     + ", DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=" + inlineCompletions + ")");
 await app.WaitForShutdownAsync();
 
