@@ -21,6 +21,12 @@ namespace TcpToolkit.Redis;
 /// the backplane publishes a probe on its channel and waits for it to come back through its own subscription.
 /// Messages are delivered in the order Redis sends them, which is publish order for each publisher (one connection).
 /// </para>
+/// <para>
+/// After an outage the instances come back one by one; a message published in that moment would miss the instances
+/// not yet resubscribed. So, for up to <see cref="RedisSessionBackplaneOptions.ResubscribeWait"/>, a publish that
+/// reaches fewer subscribers than before the outage fails and the registry retries it (the instances that got it
+/// already drop the duplicate): the broadcasts queued during a short outage reach every instance once.
+/// </para>
 /// </remarks>
 public sealed class RedisSessionBackplane : ISessionBackplane, IAsyncDisposable
 {
@@ -44,6 +50,10 @@ public sealed class RedisSessionBackplane : ISessionBackplane, IAsyncDisposable
     private long _outageStarted;
     private volatile bool _connected;
     private bool _stateReported;
+    private long _subscribers;
+    private long _subscribersBeforeOutage;
+    private bool _recovering;
+    private long _recoveryStarted;
     private int _disposed;
 
     private RedisSessionBackplane(ConnectionMultiplexer redis, RedisSessionBackplaneOptions options)
@@ -84,7 +94,7 @@ public sealed class RedisSessionBackplane : ISessionBackplane, IAsyncDisposable
         configuration.AbortOnConnectFail = false;
         configuration.BacklogPolicy = BacklogPolicy.FailFast;
         configuration.ConnectTimeout = 2000;
-        configuration.LoggerFactory = options.LoggerFactory;
+        configuration.ReconnectRetryPolicy = new LinearRetry(500);
         options.ConfigureRedis?.Invoke(configuration);
         var redis = await ConnectionMultiplexer.ConnectAsync(configuration).WaitAsync(cancellationToken).ConfigureAwait(false);
         var backplane = new RedisSessionBackplane(redis, options);
@@ -117,7 +127,13 @@ public sealed class RedisSessionBackplane : ISessionBackplane, IAsyncDisposable
         var bytes = new byte[1 + message.Length];
         bytes[0] = DataMessage;
         message.Span.CopyTo(bytes.AsSpan(1));
-        await _subscriber.PublishAsync(_channel, bytes).WaitAsync(cancellationToken).ConfigureAwait(false);
+        var receivers = await _subscriber.PublishAsync(_channel, bytes).WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (!CountReceivers(receivers))
+        {
+            // Redis is back but not every instance that listened before the outage has resubscribed: failing the publish
+            // makes the registry retry it (receivers that got it drop the duplicate by its number).
+            throw new RedisException($"Only {receivers} of the {Volatile.Read(ref _subscribersBeforeOutage)} subscribers from before the outage are back on channel {_options.Channel}.");
+        }
     }
 
     /// <summary>Stops the health checks, unsubscribes and closes the connection to Redis.</summary>
@@ -184,7 +200,8 @@ public sealed class RedisSessionBackplane : ISessionBackplane, IAsyncDisposable
         Volatile.Write(ref _probeEcho, echo);
         try
         {
-            await _subscriber.PublishAsync(_channel, probe).WaitAsync(cancellationToken).ConfigureAwait(false);
+            var receivers = await _subscriber.PublishAsync(_channel, probe).WaitAsync(cancellationToken).ConfigureAwait(false);
+            CountReceivers(receivers);
             while (await echo.Task.WaitAsync(_options.HealthCheckInterval, _options.TimeProvider, cancellationToken).ConfigureAwait(false) != number)
             {
                 // A late echo of an earlier probe: wait for this one.
@@ -197,6 +214,31 @@ public sealed class RedisSessionBackplane : ISessionBackplane, IAsyncDisposable
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
             SetConnected(false, ex is TimeoutException ? "a probe did not come back through the subscription in time" : ex.Message);
+        }
+    }
+
+    /// <summary>
+    /// Follows how many subscribers a publish reaches (every instance, this one included). After an outage, returns
+    /// <see langword="false"/> while fewer are back than before it, for at most <see cref="RedisSessionBackplaneOptions.ResubscribeWait"/>
+    /// (an instance that went away for good must not hold publishing up for longer).
+    /// </summary>
+    private bool CountReceivers(long receivers)
+    {
+        lock (_lock)
+        {
+            if (_recovering)
+            {
+                var waited = _recoveryStarted != 0 && _options.TimeProvider.GetElapsedTime(_recoveryStarted) >= _options.ResubscribeWait;
+                if (receivers < _subscribersBeforeOutage && !waited)
+                {
+                    return false;
+                }
+
+                _recovering = false;
+            }
+
+            _subscribers = receivers;
+            return true;
         }
     }
 
@@ -247,6 +289,7 @@ public sealed class RedisSessionBackplane : ISessionBackplane, IAsyncDisposable
             if (connected)
             {
                 var outage = _options.TimeProvider.GetElapsedTime(_outageStarted);
+                _recoveryStarted = _options.TimeProvider.GetTimestamp();
                 RedisLog.Available(_logger, _options.Channel, outage);
             }
             else
@@ -255,6 +298,13 @@ public sealed class RedisSessionBackplane : ISessionBackplane, IAsyncDisposable
                 if (wasConnected)
                 {
                     Interlocked.Increment(ref _outages);
+                    if (!_recovering)
+                    {
+                        _subscribersBeforeOutage = _subscribers;
+                        _recovering = true;
+                    }
+
+                    _recoveryStarted = 0;
                 }
 
                 RedisLog.Unavailable(_logger, _options.Channel, reason ?? "unknown");

@@ -10,6 +10,7 @@ public sealed class RedisSessionBackplaneOptions
     private string _configuration = "localhost:6379";
     private string _channel = "tcptoolkit:sessions";
     private TimeSpan _healthCheckInterval = TimeSpan.FromSeconds(1);
+    private TimeSpan _resubscribeWait = TimeSpan.FromSeconds(5);
     private TimeProvider _timeProvider = TimeProvider.System;
     private ILoggerFactory _loggerFactory = NullLoggerFactory.Instance;
 
@@ -65,10 +66,27 @@ public sealed class RedisSessionBackplaneOptions
     }
 
     /// <summary>
+    /// Gets or sets how long, after Redis came back from an outage, publishing waits for the instances that listened
+    /// before it to resubscribe: until as many subscribers are back (or this time has passed), a publish that reaches
+    /// fewer fails and is retried by the registry. Defaults to 5 seconds.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
+    public TimeSpan ResubscribeWait
+    {
+        get => _resubscribeWait;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, TimeSpan.Zero);
+            _resubscribeWait = value;
+        }
+    }
+
+    /// <summary>
     /// Gets or sets a callback that adjusts the StackExchange.Redis options after the backplane set its own:
     /// <see cref="ConfigurationOptions.AbortOnConnectFail"/> off (start while Redis is down, and keep reconnecting),
     /// <see cref="BacklogPolicy.FailFast"/> (a publish while disconnected fails at once, and the registry retries it),
-    /// a 2-second connect timeout. Defaults to <see langword="null"/>.
+    /// a 2-second connect timeout and a reconnect attempt every half second (a backplane should come back as soon as
+    /// Redis does). Defaults to <see langword="null"/>.
     /// </summary>
     public Action<ConfigurationOptions>? ConfigureRedis { get; set; }
 
@@ -79,7 +97,10 @@ public sealed class RedisSessionBackplaneOptions
         set => _timeProvider = value ?? throw new ArgumentNullException(nameof(value));
     }
 
-    /// <summary>Gets or sets the logger factory (also given to StackExchange.Redis). Defaults to <see cref="NullLoggerFactory.Instance"/> (no logging).</summary>
+    /// <summary>
+    /// Gets or sets the logger factory for the backplane's own events (StackExchange.Redis's logs are configured through
+    /// <see cref="ConfigureRedis"/>). Defaults to <see cref="NullLoggerFactory.Instance"/> (no logging).
+    /// </summary>
     public ILoggerFactory LoggerFactory
     {
         get => _loggerFactory;

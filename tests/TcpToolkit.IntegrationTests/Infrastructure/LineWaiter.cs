@@ -20,6 +20,15 @@ internal sealed class LineWaiter
         }
     }
 
+    /// <summary>Gets the lines so far.</summary>
+    public IReadOnlyList<string> Snapshot()
+    {
+        lock (_lock)
+        {
+            return [.. _lines];
+        }
+    }
+
     /// <summary>No more lines will come (the process exited): pending waits fail at once.</summary>
     public void End()
     {
