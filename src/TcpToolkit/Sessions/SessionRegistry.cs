@@ -79,7 +79,7 @@ public sealed class SessionRegistry<TState> : IAsyncDisposable
         _backplane = options.Backplane;
         if (_backplane is not null)
         {
-            _publisher = new BackplanePublisher(_backplane, Guid.NewGuid(), options, _context.Logger);
+            _publisher = new BackplanePublisher(_backplane, Guid.NewGuid(), options, _context.Pool, _context.Logger);
             _subscription = _backplane.Subscribe(OnBackplaneMessage);
         }
     }
@@ -442,33 +442,47 @@ public sealed class SessionRegistry<TState> : IAsyncDisposable
     {
         try
         {
-            if (!BackplaneEnvelope.TryRead(message.Span, out var origin, out var sequence, out var group, out var payloadOffset))
+            var batch = message.Span;
+            while (BackplaneEnvelope.TryNext(ref batch, out var envelope, out _))
+            {
+                Receive(envelope);
+            }
+
+            if (batch.Length > 0 || message.IsEmpty)
             {
                 SessionsLog.BackplaneMessageMalformed(_context.Logger, message.Length);
-                return;
-            }
-
-            if (origin == _publisher!.Origin || !IsNext(origin, sequence))
-            {
-                // Our own broadcast (delivered locally when it was sent), or a duplicate of a retried publish.
-                return;
-            }
-
-            var shared = _context.Pool.Rent();
-            try
-            {
-                shared.Write(message.Span[payloadOffset..]);
-                DeliverLocally(group, except: null, shared);
-            }
-            finally
-            {
-                shared.Release();
             }
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             // Never throw into the backplane's delivery loop: one bad message must not stop the next.
             SessionsLog.BackplaneDeliveryFailed(_context.Logger, ex);
+        }
+    }
+
+    private void Receive(ReadOnlySpan<byte> envelope)
+    {
+        if (!BackplaneEnvelope.TryRead(envelope, out var origin, out var sequence, out var group, out var payloadOffset))
+        {
+            SessionsLog.BackplaneMessageMalformed(_context.Logger, envelope.Length);
+            return;
+        }
+
+        if (origin == _publisher!.Origin || !IsNext(origin, sequence))
+        {
+            // Our own broadcast (delivered locally when it was sent), or a duplicate of a retried publish.
+            return;
+        }
+
+        var shared = _context.Pool.Rent();
+        try
+        {
+            shared.Write(envelope[payloadOffset..]);
+            DeliverLocally(group, except: null, shared);
+        }
+        finally
+        {
+            shared.Release();
         }
     }
 

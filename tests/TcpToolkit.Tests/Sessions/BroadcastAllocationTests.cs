@@ -7,9 +7,15 @@ using static TcpToolkit.Tests.Sessions.SessionHarness;
 
 namespace TcpToolkit.Tests.Sessions;
 
-/// <summary>No other test runs beside these: they count every byte the process allocates.</summary>
-[CollectionDefinition(DisableParallelization = true)]
-public sealed class AllocationMeasurements;
+/// <summary>
+/// No other test runs beside these: the allocation test counts every byte the process allocates, and the 1,000-member
+/// tests would starve whatever ran beside them.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class AllocationMeasurements
+{
+    public const string Name = "Sessions allocation measurements";
+}
 
 /// <summary>
 /// Issue #16's must-show: in steady state a broadcast allocates nothing per member. The members are bare pipes over
@@ -17,7 +23,7 @@ public sealed class AllocationMeasurements;
 /// which would blur the figure) drained by readers that allocate nothing; the whole process's allocations are counted
 /// across many broadcasts, including the members' write loops on the thread pool.
 /// </summary>
-[Collection(nameof(AllocationMeasurements))]
+[Collection(AllocationMeasurements.Name)]
 public sealed class BroadcastAllocationTests(ITestOutputHelper output)
 {
     private const int Members = 1000;

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Pipelines;
 using System.Text;
 using System.Threading.Channels;
@@ -18,6 +19,7 @@ internal sealed record Member(string Name);
 /// </summary>
 internal sealed class SessionHarness : IAsyncDisposable
 {
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Connection, FrameReader> s_readers = [];
     private readonly Channel<Session<Member>> _opened = Channel.CreateUnbounded<Session<Member>>();
     private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -66,15 +68,24 @@ internal sealed class SessionHarness : IAsyncDisposable
         await Registry.DisposeAsync();
     }
 
-    /// <summary>Reads <paramref name="count"/> lines from a client.</summary>
+    /// <summary>Reads the next <paramref name="count"/> lines from a client (one frame reader per client, kept between calls).</summary>
     public static async Task<List<string>> ReadLinesAsync(Connection client, int count, CancellationToken cancellationToken)
     {
-        var reader = new FrameReader(client.Input);
+        var reader = s_readers.GetValue(client, c => new FrameReader(c.Input));
         var decoder = new DelimiterFrameDecoder(DelimiterCodecOptions.LineFeed);
         var lines = new List<string>();
         while (lines.Count < count)
         {
-            var result = await reader.ReadAsync(decoder, cancellationToken);
+            FrameReadResult<ReadOnlySequence<byte>> result;
+            try
+            {
+                result = await reader.ReadAsync(decoder, cancellationToken);
+            }
+            catch (OperationCanceledException ex)
+            {
+                throw new TimeoutException($"{client.Id}: only {lines.Count} of {count} lines came in time; the last: {string.Join(" | ", lines.TakeLast(5))}", ex);
+            }
+
             if (!result.HasFrame)
             {
                 throw new InvalidOperationException($"The stream ended after {lines.Count} of {count} lines: {string.Join(" | ", lines)}");

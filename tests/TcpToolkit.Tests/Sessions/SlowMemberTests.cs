@@ -12,6 +12,8 @@ namespace TcpToolkit.Tests.Sessions;
 /// order, the 10 are handled by the policy (dropped oldest, dropped newest, or disconnected), nothing is dropped for
 /// the 990, and what the 10 cost stays within the queue's bound.
 /// </summary>
+/// <remarks>Alone (no test beside it): 2,000 connections and 990 busy readers would starve the tests that run beside them.</remarks>
+[Collection(AllocationMeasurements.Name)]
 public sealed class SlowMemberTests(ITestOutputHelper output)
 {
     private const int Members = 1000;
@@ -100,8 +102,8 @@ public sealed class SlowMemberTests(ITestOutputHelper output)
                 break;
         }
 
-        // What broadcasting holds now: at most the sleepers' queues (the same frames are shared by all of them).
-        harness.Registry.LiveFrames.Should().BeLessThanOrEqualTo(QueueLimit);
+        // What broadcasting holds now: at most the sleepers' queues (a frame shared by several queues counts once).
+        harness.Registry.LiveFrames.Should().BeLessThanOrEqualTo(NeverRead * QueueLimit);
         output.WriteLine($"{policy}: {readers.Count} readers got {Messages} messages each; sleepers dropped {sleeperDrops} in all; " +
             $"largest sleeper queue {sleepers.Max(s => s.Session.Outbox.Queue.MaxBytes)} bytes (bound {QueueByteLimit}); live frames {harness.Registry.LiveFrames}");
 

@@ -8,10 +8,17 @@ namespace TcpToolkit.Sessions.Internal;
 /// A broadcast as it crosses the backplane: the publishing instance, its sequence number, the target (every session, or
 /// one group) and the encoded frame, so the other instances write the very bytes the publisher encoded without knowing
 /// the codec. Layout (big endian): version (1 byte, 1), target (1 byte: 0 all, 1 group), origin instance (16 bytes),
-/// sequence (8 bytes), then for a group its UTF-8 name's length (2 bytes) and the name, then the frame.
+/// sequence (8 bytes), then for a group its UTF-8 name's length (2 bytes) and the name, then the frame. One backplane
+/// message carries a batch of envelopes, each behind its length (4 bytes, big endian).
 /// </summary>
 internal static class BackplaneEnvelope
 {
+    /// <summary>The most envelopes one backplane message carries.</summary>
+    public const int MaxBatchMessages = 256;
+
+    /// <summary>A batch is closed once it holds this many bytes.</summary>
+    public const int MaxBatchBytes = 256 * 1024;
+
     public const byte Version = 1;
     public const int SequenceOffset = 18;
     private const byte TargetAll = 0;
@@ -39,6 +46,27 @@ internal static class BackplaneEnvelope
 
     public static void WriteSequence(Span<byte> message, ulong sequence) =>
         BinaryPrimitives.WriteUInt64BigEndian(message.Slice(SequenceOffset, 8), sequence);
+
+    /// <summary>Takes the next envelope of a batch; <see langword="false"/> at the end or for a truncated batch.</summary>
+    public static bool TryNext(ref ReadOnlySpan<byte> batch, out ReadOnlySpan<byte> envelope, out bool malformed)
+    {
+        envelope = default;
+        malformed = false;
+        if (batch.IsEmpty)
+        {
+            return false;
+        }
+
+        if (batch.Length < 4 || BinaryPrimitives.ReadInt32BigEndian(batch) is var length && (length < 0 || length > batch.Length - 4))
+        {
+            malformed = true;
+            return false;
+        }
+
+        envelope = batch.Slice(4, length);
+        batch = batch[(4 + length)..];
+        return true;
+    }
 
     /// <summary>Reads a header; <see langword="false"/> for bytes that are not a version-1 envelope.</summary>
     public static bool TryRead(ReadOnlySpan<byte> message, out Guid origin, out ulong sequence, out string? group, out int payloadOffset)

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Buffers.Binary;
 using Microsoft.Extensions.Logging;
 
 namespace TcpToolkit.Sessions.Internal;
@@ -6,7 +8,9 @@ namespace TcpToolkit.Sessions.Internal;
 /// Hands this instance's broadcasts to the backplane, one at a time and in sequence order, from a bounded queue the
 /// broadcaster never waits on. When the backplane fails, the message in hand is published again after the retry delay
 /// (the receivers drop a duplicate by its sequence number) while new ones queue; a full queue drops its oldest. The
-/// outage is logged once when it starts and once when it ends, and counted.
+/// outage is logged once when it starts and once when it ends, and counted. What has queued up while one publish was
+/// in flight goes out as one backplane message (a batch of numbered envelopes, see <see cref="BackplaneEnvelope"/>),
+/// so a backplane with a round trip per publish still carries bursts at the rate they come.
 /// </summary>
 internal sealed class BackplanePublisher : IAsyncDisposable
 {
@@ -18,13 +22,15 @@ internal sealed class BackplanePublisher : IAsyncDisposable
     private readonly TimeSpan _retryDelay;
     private readonly int _queueLimit;
     private readonly CancellationTokenSource _stop = new();
+    private readonly SharedFramePool _pool;
     private readonly Task _loop;
     private ulong _sequence;
     private long _dropped;
     private volatile bool _failing;
 
-    public BackplanePublisher(ISessionBackplane backplane, Guid origin, SessionRegistryOptions options, ILogger logger)
+    public BackplanePublisher(ISessionBackplane backplane, Guid origin, SessionRegistryOptions options, SharedFramePool pool, ILogger logger)
     {
+        _pool = pool;
         _backplane = backplane;
         Origin = origin;
         _logger = logger;
@@ -77,6 +83,32 @@ internal sealed class BackplanePublisher : IAsyncDisposable
         _stop.Dispose();
     }
 
+    /// <summary>Takes what is queued, up to <see cref="BackplaneEnvelope.MaxBatchMessages"/> messages, as one batch.</summary>
+    private SharedFrame? TakeBatch()
+    {
+        if (_queue.TryDequeue() is not { } first)
+        {
+            return null;
+        }
+
+        var batch = _pool.Rent();
+        var next = first;
+        var count = 0;
+        while (true)
+        {
+            BinaryPrimitives.WriteInt32BigEndian(batch.GetSpan(4), next.Length);
+            batch.Advance(4);
+            batch.Write(next.Memory.Span);
+            next.Release();
+            if (++count == BackplaneEnvelope.MaxBatchMessages || batch.Length >= BackplaneEnvelope.MaxBatchBytes || _queue.TryDequeue() is not { } more)
+            {
+                return batch;
+            }
+
+            next = more;
+        }
+    }
+
     private async Task PublishLoopAsync()
     {
         var token = _stop.Token;
@@ -88,7 +120,7 @@ internal sealed class BackplanePublisher : IAsyncDisposable
             while (true)
             {
                 await _queue.WaitAsync().ConfigureAwait(false);
-                if (_queue.TryDequeue() is not { } message)
+                if (TakeBatch() is not { } message)
                 {
                     if (_queue.IsDrained)
                     {
