@@ -20,7 +20,8 @@ namespace TcpToolkit.Sessions;
 /// // in the handler:
 /// var session = connection.GetFeature&lt;Session&lt;ChatUser&gt;&gt;()!;
 /// session.Join("lobby");
-/// sessions.BroadcastToGroup("lobby", lineEncoder, "hello"u8.ToArray().AsMemory());
+/// ReadOnlyMemory&lt;byte&gt; hello = "hello"u8.ToArray();
+/// sessions.BroadcastToGroup("lobby", lineEncoder, hello);
 /// </code>
 /// </example>
 /// <remarks>
