@@ -44,6 +44,9 @@ public sealed class RoomTests
     public void Proxy_UsesOnlyConnectionsAndTransport() => Violations(Rooms.Proxy).ShouldBeNone(Because(Rooms.Proxy));
 
     [Fact]
+    public void Sessions_UsesOnlyConnectionsAndFraming() => Violations(Rooms.Sessions).ShouldBeNone(Because(Rooms.Sessions));
+
+    [Fact]
     public void Datagrams_UsesNoOtherRoom() => Violations(Rooms.Datagrams).ShouldBeNone(Because(Rooms.Datagrams));
 
     private static IReadOnlyList<string> Violations(Room room) =>

@@ -30,7 +30,8 @@ public sealed record Room(string Name, params string[] MayUse)
 /// <summary>
 /// The house (STYLE.md §2): Connections is the seam and uses nothing; Transport and InMemory stand on it; Framing
 /// stands on it; Protocol on Framing; the middleware rooms (Tls, Proxy) on Connections and, when they must, the
-/// transport, never on a codec; Datagrams (UDP) stands alone; Messaging is the top and may use everything.
+/// transport, never on a codec; Sessions (registry, groups, broadcast) on Connections and Framing (it broadcasts frames
+/// of any codec), never on a transport; Datagrams (UDP) stands alone; Messaging is the top and may use everything.
 /// Rooms that do not exist yet (InMemory, Tls, Proxy, Datagrams) hold their rule already, so the first type put in
 /// one meets it. A new room is an architecture decision: add it here with its arrows.
 /// </summary>
@@ -43,12 +44,13 @@ public static class Rooms
     public static readonly Room Protocol = new("Protocol", "Framing", "Connections");
     public static readonly Room Tls = new("Tls", "Connections", "Transport");
     public static readonly Room Proxy = new("Proxy", "Connections", "Transport");
+    public static readonly Room Sessions = new("Sessions", "Connections", "Framing");
     public static readonly Room Datagrams = new("Datagrams");
     public static readonly Room Messaging = new(
-        "Messaging", "Connections", "Transport", "InMemory", "Framing", "Protocol", "Tls", "Proxy", "Datagrams");
+        "Messaging", "Connections", "Transport", "InMemory", "Framing", "Protocol", "Tls", "Proxy", "Sessions", "Datagrams");
 
     public static IReadOnlyList<Room> All { get; } =
-        [Connections, Transport, InMemory, Framing, Protocol, Tls, Proxy, Datagrams, Messaging];
+        [Connections, Transport, InMemory, Framing, Protocol, Tls, Proxy, Sessions, Datagrams, Messaging];
 
     /// <summary>Gets the core package's assembly.</summary>
     public static Assembly Core { get; } = typeof(CloseReason).Assembly;
