@@ -7,6 +7,12 @@ if (args.Length > 0 && args[0] == "compare")
     return await CompareHarness.RunAsync(args[1..]);
 }
 
+// Issue #13: TcpToolkit's request/response against gRPC unary calls, in one process.
+if (args.Length > 0 && args[0] == "rpc")
+{
+    return await TcpToolkit.Benchmarks.Rpc.RpcBenchmark.RunAsync(args[1..]);
+}
+
 // The client side of the harness's connection-burst measurement, run by the harness as a pinned process of its own.
 if (args.Length > 0 && args[0] == "burst-client")
 {

@@ -51,15 +51,23 @@ internal sealed partial class MessageChannel
         }
 
         MessagingLog.GoingAway(_logger, Id, accepted, dropped.Count);
-        WriteControl((output, _) => Wire.WriteGoAway(output, accepted, reason), flushNow: false);
+        if (_output.TryBeginWrite(out var output))
+        {
+            try
+            {
+                Wire.WriteGoAway(output, accepted, reason);
+            }
+            finally
+            {
+                _output.EndWrite(Wire.HeaderLength, flushNow: false);
+            }
+        }
+
         foreach (var context in dropped)
         {
             if (!context.IsOneWay)
             {
-                var id = context.RequestId;
-                WriteControl(
-                    (output, channel) => Wire.WriteError(output, id, MessageErrorCode.NotExecuted, "The server is going away; the request was not started.", channel._peerMaxFrame),
-                    flushNow: false);
+                WriteErrorFrame(context.RequestId, MessageErrorCode.NotExecuted, "The server is going away; the request was not started.");
             }
 
             Recycle(context);
@@ -90,7 +98,7 @@ internal sealed partial class MessageChannel
                     _acceptedRequests++;
                 }
 
-                WriteControl((output, channel) => Wire.WriteError(output, id, MessageErrorCode.UnknownMethod, $"No handler for method '{method}'.", channel._peerMaxFrame), flushNow: false);
+                WriteErrorFrame(frame.Id, MessageErrorCode.UnknownMethod, $"No handler for method '{method}'.");
             }
             else
             {
@@ -194,7 +202,7 @@ internal sealed partial class MessageChannel
 
         if (queued is not null)
         {
-            WriteControl((output, channel) => Wire.WriteError(output, id, MessageErrorCode.Cancelled, "The request was cancelled before it started.", channel._peerMaxFrame), flushNow: false);
+            WriteErrorFrame(id, MessageErrorCode.Cancelled, "The request was cancelled before it started.");
             Recycle(queued);
         }
     }
@@ -432,7 +440,7 @@ internal sealed partial class MessageChannel
                 break;
         }
 
-        WriteControl((output, channel) => Wire.WriteError(output, id, code, message, channel._peerMaxFrame), flushNow: false);
+        WriteErrorFrame(id, code, message);
     }
 
     private void CheckDrained()
@@ -552,8 +560,7 @@ internal sealed partial class MessageChannel
         {
             foreach (var context in expiredQueued)
             {
-                var id = context.RequestId;
-                WriteControl((output, channel) => Wire.WriteError(output, id, MessageErrorCode.DeadlineExceeded, "The request's deadline passed before it started.", channel._peerMaxFrame), flushNow: false);
+                WriteErrorFrame(context.RequestId, MessageErrorCode.DeadlineExceeded, "The request's deadline passed before it started.");
                 Recycle(context);
             }
 

@@ -336,7 +336,7 @@ internal sealed partial class MessageChannel
     private void SendCancel(ulong id)
     {
         // The peer answers (Cancelled, or its reply if it was done): the slot stays taken until then.
-        WriteControl((output, _) => Wire.WriteSimple(output, FrameKind.Cancel, id, ReadOnlySpan<byte>.Empty), flushNow: false);
+        WriteSimpleFrame(FrameKind.Cancel, id);
     }
 
     private void OnPeerGoingAway(ulong acceptedRequests, string reason)

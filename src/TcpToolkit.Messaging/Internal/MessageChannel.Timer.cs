@@ -59,8 +59,7 @@ internal sealed partial class MessageChannel
             {
                 // Recorded before the write, so the next tick measures from now even if the write is slow.
                 Volatile.Write(ref _pingSent, now == 0 ? 1 : now);
-                var id = ++_pingCounter;
-                WriteControl((output, _) => Wire.WritePing(output, id), flushNow: true);
+                WriteSimpleFrame(FrameKind.Ping, ++_pingCounter, flushNow: true);
             }
 
             next = Math.Min(next, NextHeartbeatDue(now));

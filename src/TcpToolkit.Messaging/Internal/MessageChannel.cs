@@ -231,7 +231,7 @@ internal sealed partial class MessageChannel
             catch (ProtocolMismatchException ex)
             {
                 // Tell the client why before closing, so it fails with the same clear error instead of a reset.
-                WriteControl((output, channel) => Wire.WriteError(output, 0, MessageErrorCode.ProtocolMismatch, ex.Message, Wire.MinFrameLength), flushNow: false);
+                WriteErrorFrame(0, MessageErrorCode.ProtocolMismatch, ex.Message);
                 await _output.CompleteAsync().WaitAsync(_settings.HandshakeTimeout, _time).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 throw;
             }
@@ -338,8 +338,7 @@ internal sealed partial class MessageChannel
                 OnCancel(frame.Id);
                 return null;
             case FrameKind.Ping:
-                var id = frame.Id;
-                WriteControl((output, _) => Wire.WriteSimple(output, FrameKind.Pong, id, ReadOnlySpan<byte>.Empty), flushNow: false);
+                WriteSimpleFrame(FrameKind.Pong, frame.Id);
                 return null;
             case FrameKind.Pong:
                 return null;
@@ -434,6 +433,46 @@ internal sealed partial class MessageChannel
             // A server never awaits its handshake: mark the fault observed so it never reaches UnobservedTaskException.
             _ = _handshake.Task.Exception;
         }
+    }
+
+    /// <summary>Writes an Error frame (never waits for room). No closure: called on every failed request.</summary>
+    private bool WriteErrorFrame(ulong id, MessageErrorCode code, string message, bool flushNow = false)
+    {
+        if (!_output.TryBeginWrite(out var output))
+        {
+            return false;
+        }
+
+        try
+        {
+            Wire.WriteError(output, id, code, message, _handshakeDone ? _peerMaxFrame : Wire.MinFrameLength);
+        }
+        finally
+        {
+            _output.EndWrite(Wire.HeaderLength, flushNow);
+        }
+
+        return true;
+    }
+
+    /// <summary>Writes a Cancel, Ping or Pong (never waits for room).</summary>
+    private bool WriteSimpleFrame(FrameKind kind, ulong id, bool flushNow = false)
+    {
+        if (!_output.TryBeginWrite(out var output))
+        {
+            return false;
+        }
+
+        try
+        {
+            Wire.WriteSimple(output, kind, id, ReadOnlySpan<byte>.Empty);
+        }
+        finally
+        {
+            _output.EndWrite(Wire.HeaderLength, flushNow);
+        }
+
+        return true;
     }
 
     private long Ticks(TimeSpan span) => span == Timeout.InfiniteTimeSpan ? long.MaxValue / 2 : (long)(span.TotalSeconds * _time.TimestampFrequency);
