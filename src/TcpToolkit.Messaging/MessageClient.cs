@@ -114,6 +114,7 @@ public sealed class MessageClient : IAsyncDisposable
             HelloMetadata = _options.HelloMetadata is { Count: > 0 } hello ? Wire.EncodeMetadata(hello) : [],
             ProtocolVersion = _options.ProtocolVersion,
             FirstRequestId = _options.FirstRequestId,
+            PongReceived = _options.PongReceived,
             LateReply = () => Interlocked.Increment(ref _lateReplyCount),
         };
     }

@@ -238,6 +238,9 @@ public sealed class MessageClientOptions
     /// <summary>Gets or sets the protocol version the client speaks (a test seam for the mismatch; not public API).</summary>
     internal ushort ProtocolVersion { get; set; } = Wire.Version;
 
+    /// <summary>Gets or sets what to call when a pong arrives (a test seam for the heartbeat; not public API).</summary>
+    internal Action? PongReceived { get; set; }
+
     /// <summary>Gets or sets the first request id of each connection (a test seam for the wrap-around; not public API).</summary>
     internal ulong FirstRequestId { get; set; } = 1;
 

@@ -49,6 +49,9 @@ internal sealed class ChannelSettings
     /// <summary>Gets what to call when an answer arrives for a request whose caller gave up.</summary>
     public Action? LateReply { get; init; }
 
+    /// <summary>Gets what to call when a pong arrives (a test seam: tests wait for the heartbeat's round trip).</summary>
+    public Action? PongReceived { get; init; }
+
     /// <summary>Gets the first request id (a test seam for the wrap-around).</summary>
     public ulong FirstRequestId { get; init; } = 1;
 }

@@ -228,8 +228,10 @@ internal sealed partial class MessageChannel
             RequestContext context;
             lock (_lock)
             {
-                if (_queue.First is null || _running >= _settings.MaxConcurrentHandlers)
+                if (_queue.First is null || _running >= _settings.MaxConcurrentHandlers || _stopReading || _connection.ConnectionClosed.IsCancellationRequested)
                 {
+                    // A closed connection starts nothing more, even before the read loop has seen the close: the
+                    // peer failed its requests already, so running one now could run it twice (issue #13).
                     _workerScheduled = false;
                     break;
                 }

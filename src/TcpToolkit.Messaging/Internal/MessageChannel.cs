@@ -142,6 +142,14 @@ internal sealed partial class MessageChannel
                 graceful = await ReadLoopAsync(reader, decoder).ConfigureAwait(false);
             }
         }
+        catch (ProtocolMismatchException ex) when (_settings.IsClient)
+        {
+            // The server said why (or answered with another version): close cleanly, it did nothing wrong.
+            failure = ex;
+            graceful = true;
+            MessagingLog.ProtocolError(_logger, Id, ex.Message);
+            FailHandshake(ex);
+        }
         catch (ProtocolException ex)
         {
             failure = ex;
@@ -233,6 +241,11 @@ internal sealed partial class MessageChannel
                 // Tell the client why before closing, so it fails with the same clear error instead of a reset.
                 WriteErrorFrame(0, MessageErrorCode.ProtocolMismatch, ex.Message);
                 await _output.CompleteAsync().WaitAsync(_settings.HandshakeTimeout, _time).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+
+                // Wait (bounded) for the client to close after reading why: closing first, as a protocol error does
+                // (an abort), could discard the error frame before the client read it.
+                reader.Advance();
+                await DrainInputAsync().WaitAsync(_settings.HandshakeTimeout, _time).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 throw;
             }
 
@@ -341,6 +354,7 @@ internal sealed partial class MessageChannel
                 WriteSimpleFrame(FrameKind.Pong, frame.Id);
                 return null;
             case FrameKind.Pong:
+                _settings.PongReceived?.Invoke();
                 return null;
             case FrameKind.GoAway:
                 OnPeerGoingAway(frame.Id, Encoding.UTF8.GetString(frame.Payload));
@@ -424,6 +438,19 @@ internal sealed partial class MessageChannel
         }
 
         return true;
+    }
+
+    private async Task DrainInputAsync()
+    {
+        while (true)
+        {
+            var result = await _connection.Input.ReadAsync().ConfigureAwait(false);
+            _connection.Input.AdvanceTo(result.Buffer.End);
+            if (result.IsCompleted || result.IsCanceled)
+            {
+                return;
+            }
+        }
     }
 
     private void FailHandshake(Exception exception)
