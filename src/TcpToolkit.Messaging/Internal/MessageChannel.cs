@@ -366,8 +366,15 @@ internal sealed partial class MessageChannel
 
     private void Touch()
     {
-        Volatile.Write(ref _lastReceived, _time.GetTimestamp());
-        Volatile.Write(ref _pingSent, 0);
+        var now = _time.GetTimestamp();
+        Volatile.Write(ref _lastReceived, now);
+        if (Volatile.Read(ref _pingSent) != 0)
+        {
+            // The answer to a ping: the timer waits for the ping's timeout; move it back to the next ping's time, or
+            // the interval would stretch to the timeout.
+            Volatile.Write(ref _pingSent, 0);
+            Rearm(NextHeartbeatDue(now));
+        }
     }
 
     private async Task ShutdownAsync(Exception? failure, bool graceful)
