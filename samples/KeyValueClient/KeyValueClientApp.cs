@@ -68,6 +68,7 @@ public static class KeyValueClientApp
         var failed = 0;
         var retried = 0;
         var done = 0;
+        Exception? firstFailure = null;
         var workers = new Task[concurrency];
         for (var w = 0; w < concurrency; w++)
         {
@@ -80,6 +81,11 @@ public static class KeyValueClientApp
                         var key = string.Create(CultureInfo.InvariantCulture, $"key{i / 2 % 1000}");
                         var start = Stopwatch.GetTimestamp();
                         var outcome = await SendWithRetryAsync(client, i, key, cancellationToken).ConfigureAwait(false);
+                        if (outcome.Failure is not null)
+                        {
+                            Interlocked.CompareExchange(ref firstFailure, outcome.Failure, null);
+                        }
+
                         Interlocked.Add(ref retried, outcome.Retries);
                         Interlocked.Increment(ref outcome.Ok ? ref ok : ref failed);
                         latencies[i] = (long)Stopwatch.GetElapsedTime(start).TotalMicroseconds;
@@ -94,10 +100,15 @@ public static class KeyValueClientApp
         await stdout.WriteLineAsync(string.Create(
             CultureInfo.InvariantCulture,
             $"ok={ok} failed={failed} retried={retried} reconnects={client.ReconnectCount} p50_us={Percentile(latencies, 0.50)} p99_us={Percentile(latencies, 0.99)}")).ConfigureAwait(false);
+        if (firstFailure is not null)
+        {
+            await stdout.WriteLineAsync("first failure: " + firstFailure.GetType().Name + ": " + firstFailure.Message).ConfigureAwait(false);
+        }
+
         return failed == 0 ? 0 : 2;
     }
 
-    private static async Task<(bool Ok, int Retries)> SendWithRetryAsync(MessageClient client, int i, string key, CancellationToken cancellationToken)
+    private static async Task<(bool Ok, int Retries, Exception? Failure)> SendWithRetryAsync(MessageClient client, int i, string key, CancellationToken cancellationToken)
     {
         for (var attempt = 0; ; attempt++)
         {
@@ -106,7 +117,7 @@ public static class KeyValueClientApp
                 var reply = i % 2 == 0
                     ? await client.SendRequestAsync<SetRequest, KeyValueReply>("set", new SetRequest(key, string.Create(CultureInfo.InvariantCulture, $"value{i}")), cancellationToken: cancellationToken).ConfigureAwait(false)
                     : await client.SendRequestAsync<GetRequest, KeyValueReply>("get", new GetRequest(key), cancellationToken: cancellationToken).ConfigureAwait(false);
-                return (reply is not null, attempt);
+                return (reply is not null, attempt, null);
             }
             catch (RequestNotExecutedException) when (attempt + 1 < MaxAttempts && client.State != MessageClientState.Closed)
             {
@@ -118,7 +129,7 @@ public static class KeyValueClientApp
             catch (Exception ex) when (ex is RequestNotExecutedException or ConnectionLostException or TimeoutException or RemoteErrorException)
             {
                 // Lost, timed out or refused: it may have run, so this sample does not guess; it reports the failure.
-                return (false, attempt);
+                return (false, attempt, ex);
             }
         }
     }

@@ -12,6 +12,7 @@ internal sealed partial class MessageChannel
     private readonly Dictionary<ulong, RequestContext> _incoming = [];
     private readonly LinkedList<RequestContext> _queue = new();
     private readonly Stack<RequestContext> _contextPool = new();
+    private readonly HashSet<RequestContext> _runningOneWays = [];
     private readonly Dispatcher _dispatcher;
     private int _running;
     private bool _workerScheduled;
@@ -248,6 +249,10 @@ internal sealed partial class MessageChannel
                 _queue.RemoveFirst();
                 context.State = RequestState.Running;
                 _running++;
+                if (context.IsOneWay)
+                {
+                    _runningOneWays.Add(context);
+                }
             }
 
             ValueTask run;
@@ -351,7 +356,11 @@ internal sealed partial class MessageChannel
         var drained = false;
         lock (_lock)
         {
-            if (!context.IsOneWay)
+            if (context.IsOneWay)
+            {
+                _runningOneWays.Remove(context);
+            }
+            else
             {
                 _incoming.Remove(id);
                 _incomingRequestBytes -= context.ChargedBytes;
@@ -462,8 +471,16 @@ internal sealed partial class MessageChannel
 
     private async Task CompleteAfterDrainAsync()
     {
-        // Every answer is written: flush them, FIN, and stop reading (the session then ends gracefully).
-        await _output.CompleteAsync().ConfigureAwait(false);
+        // Every answer is written: flush them and FIN. Then linger: keep reading (and ignoring) what the client sent
+        // before it saw the GoAway until it closes its side, within a bound. Closing with unread bytes would make the
+        // kernel send a reset, which can destroy answers the client has not read yet.
+        await CompleteOutputAsync().ConfigureAwait(false);
+        await ((Task)_ended.Task).WaitAsync(_settings.HandshakeTimeout, _time).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (_ended.Task.IsCompleted)
+        {
+            return;
+        }
+
         lock (_lock)
         {
             _stopReading = true;
@@ -493,6 +510,11 @@ internal sealed partial class MessageChannel
                 context.Cancel(MessageErrorCode.Unknown);
             }
 
+            foreach (var context in _runningOneWays)
+            {
+                context.Cancel(MessageErrorCode.Unknown);
+            }
+
             if (_running > 0)
             {
                 _handlersDone ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -516,7 +538,6 @@ internal sealed partial class MessageChannel
 
         if (done is not null)
         {
-            // One-way handlers are not in the map; they see the connection's end through their own work.
             await done.ConfigureAwait(false);
         }
     }

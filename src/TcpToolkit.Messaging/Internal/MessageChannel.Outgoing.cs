@@ -13,6 +13,7 @@ internal sealed partial class MessageChannel
     private ulong _nextId;
     private long _outgoingBytes;
     private ulong _sentRequests;
+    private bool _peerWentAway;
 
     /// <summary>
     /// Sends a request and returns the wait for its answer. Synchronous up to the wait when the peer's limits leave
@@ -129,7 +130,7 @@ internal sealed partial class MessageChannel
             throw new RequestNotExecutedException("The connection is closed; the request was not sent.", lost);
         }
 
-        if (_goingAway || _peerGoingAway.Task.IsCompleted)
+        if (_goingAway || _peerWentAway)
         {
             throw new RequestNotExecutedException("The connection is going away; the request was not sent.");
         }
@@ -344,6 +345,8 @@ internal sealed partial class MessageChannel
         List<PendingRequest> notAccepted = [];
         lock (_lock)
         {
+            // Set under the lock that registers requests: no request can register after this sweep and be missed.
+            _peerWentAway = true;
             foreach (var pending in _pending.Values)
             {
                 // Sequence 0: registered but not written yet; it will find the connection going away.

@@ -88,7 +88,7 @@ internal sealed partial class MessageChannel
         {
             lock (_lock)
             {
-                return _lostReason is null && !_peerGoingAway.Task.IsCompleted && !_goingAway;
+                return _lostReason is null && !_peerWentAway && !_goingAway;
             }
         }
     }
@@ -179,7 +179,7 @@ internal sealed partial class MessageChannel
         }
 
         FailOutgoing(reason);
-        await _output.CompleteAsync().ConfigureAwait(false);
+        await CompleteOutputAsync().ConfigureAwait(false);
         _connection.Input.CancelPendingRead();
         await _ended.Task.ConfigureAwait(false);
     }
@@ -224,6 +224,7 @@ internal sealed partial class MessageChannel
 
             AcceptPeerHello(frame.Hello, "server");
             _pingInterval = MinInterval(_settings.PingInterval, frame.Hello.PingIntervalMilliseconds);
+            MarkHandshakeDone();
         }
         else
         {
@@ -254,6 +255,8 @@ internal sealed partial class MessageChannel
                 RemoteMetadata = Wire.DecodeMetadata(frame.Metadata.ToArray());
             }
 
+            // Done before the answer is sent: once the client has it, the hello timeout must not fire here.
+            MarkHandshakeDone();
             var ping = _settings.PingInterval is { } interval ? (uint)Math.Clamp(interval.TotalMilliseconds, 1, uint.MaxValue) : 0;
             WriteControl(
                 (output, channel) => Wire.WriteHello(
@@ -265,14 +268,17 @@ internal sealed partial class MessageChannel
         }
 
         reader.Advance();
+        _handshake.TrySetResult();
+        Rearm(NextHeartbeatDue(_time.GetTimestamp()));
+        return true;
+    }
+
+    private void MarkHandshakeDone()
+    {
         lock (_lock)
         {
             _handshakeDone = true;
         }
-
-        _handshake.TrySetResult();
-        Rearm(NextHeartbeatDue(_time.GetTimestamp()));
-        return true;
     }
 
     private void AcceptPeerHello(in HelloFields hello, string peer)
@@ -399,7 +405,7 @@ internal sealed partial class MessageChannel
         if (graceful || _goingAway)
         {
             // Every answer written so far goes out before the FIN (the drained handlers' included).
-            await _output.CompleteAsync().ConfigureAwait(false);
+            await CompleteOutputAsync().ConfigureAwait(false);
         }
         else
         {
@@ -445,6 +451,21 @@ internal sealed partial class MessageChannel
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// Flushes and completes the output, within the handshake timeout: a peer that does not read cannot hold a close
+    /// (or a client's dispose) forever; past it the connection is aborted.
+    /// </summary>
+    private async Task CompleteOutputAsync()
+    {
+        var completed = _output.CompleteAsync();
+        await completed.WaitAsync(_settings.HandshakeTimeout, _time).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (!completed.IsCompleted)
+        {
+            _connection.Abort("The peer did not take the last frames in time.");
+            _output.Close();
+        }
     }
 
     private async Task DrainInputAsync()

@@ -50,6 +50,8 @@ public sealed class MessagingFailureTests
         Volatile.Read(ref connects).Should().BeInRange(2, 12).And.BeLessThanOrEqualTo(7, "equal jitter doubles the delay whatever it draws");
         states.All.Should().BeEmpty("a connection that never completed the hello is not Connected: no flapping");
         start.IsCompleted.Should().BeFalse("the client keeps trying (no MaxReconnectAttempts by default)");
+        await client.DisposeAsync();
+        await start.Invoking(s => s.WaitAsync(ct)).Should().ThrowAsync<ConnectionLostException>();
     }
 
     [Fact]
@@ -57,7 +59,6 @@ public sealed class MessagingFailureTests
     {
         var ct = TestServers.Timeout();
         var rejected = 0;
-        await using var harness = await MessagingHarness.StartAsync(TestTransport.Sockets, (_, _) => ValueTask.CompletedTask);
         await using var server = await TestServers.StartAsync(
             new MessageServer((_, _) => ValueTask.CompletedTask).HandleConnectionAsync,
             options => options.MaxConnections = 1);
@@ -69,7 +70,7 @@ public sealed class MessagingFailureTests
         await using var client = new MessageClient(server.LocalEndPoint, options);
         var states = new StateRecorder(client);
 
-        _ = client.StartAsync(ct);
+        var start = client.StartAsync(ct);
         var delays = new List<TimeSpan>();
         var elapsed = TimeSpan.Zero;
         while (elapsed < TimeSpan.FromSeconds(5))
@@ -85,6 +86,8 @@ public sealed class MessagingFailureTests
         delays.Should().BeInAscendingOrder("the backoff is not reset by a TCP connect the server closes at once");
         states.All.Should().BeEmpty();
         rejected.Should().BeGreaterThan(1);
+        await client.DisposeAsync();
+        await start.Invoking(s => s.WaitAsync(ct)).Should().ThrowAsync<ConnectionLostException>();
     }
 
     [Theory]

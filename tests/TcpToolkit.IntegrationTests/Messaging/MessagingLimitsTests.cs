@@ -149,7 +149,9 @@ public sealed class MessagingLimitsTests
         var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         serverSide.ConnectionClosed.Register(closed.SetResult);
 
-        AdvanceInSteps(time, TimeSpan.FromSeconds(11));
+        // The server checks every 2.5 s (a quarter of the idle timeout): by 13 s it has seen 10 s without a byte;
+        // the client's own heartbeat (15 s) has not pinged yet.
+        AdvanceInSteps(time, TimeSpan.FromSeconds(13));
 
         await closed.Task.WaitAsync(ct);
         serverSide.CloseReason.Should().Be(CloseReason.IdleTimeout);
