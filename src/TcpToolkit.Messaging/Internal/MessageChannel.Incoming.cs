@@ -19,6 +19,7 @@ internal sealed partial class MessageChannel
     private bool _waitingForRoom;
     private bool _goingAway;
     private bool _drainStarted;
+    private bool _goAwayWritten;
     private ulong _acceptedRequests;
     private long _incomingRequestBytes;
     private long _incomingBytes;
@@ -72,6 +73,13 @@ internal sealed partial class MessageChannel
             }
 
             Recycle(context);
+        }
+
+        lock (_lock)
+        {
+            // Only now may the drain complete the output: a handler finishing meanwhile must not close it before the
+            // GoAway and the "not executed" answers are in (they would be refused, and the client left in doubt).
+            _goAwayWritten = true;
         }
 
         _output.FlushNow();
@@ -458,7 +466,7 @@ internal sealed partial class MessageChannel
     {
         lock (_lock)
         {
-            if (!_goingAway || _running != 0 || _queue.First is not null || _drainStarted)
+            if (!_goingAway || !_goAwayWritten || _running != 0 || _queue.First is not null || _drainStarted)
             {
                 return;
             }
