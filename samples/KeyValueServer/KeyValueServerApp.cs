@@ -1,13 +1,16 @@
 using System.Net;
 using Microsoft.Extensions.Logging;
 using TcpToolkit.Messaging;
+using TcpToolkit.Samples.KeyValue;
 using TcpToolkit.Transport;
 
 namespace TcpToolkit.Samples.KeyValueServer;
 
 /// <summary>
-/// A tiny in-memory key-value service over request/response (<see cref="MessageServer"/>): each request is one
-/// command (see <see cref="KeyValueStore"/>). Serves until Ctrl+C.
+/// A tiny in-memory key-value service over typed request/response (<see cref="MessageServer"/> with JSON messages from a
+/// source-generated context): methods "get", "set" and "delete" (see <see cref="KeyValueStore"/>). Serves until Ctrl+C
+/// or SIGTERM, then goes away gracefully: requests not started are answered "not executed", so clients retry them
+/// elsewhere.
 /// </summary>
 public static class KeyValueServerApp
 {
@@ -38,18 +41,16 @@ public static class KeyValueServerApp
             }
         });
         var store = new KeyValueStore();
-        var messages = new MessageServer(
-            (request, _) =>
-            {
-                store.Execute(request.Payload.Span, request.Reply);
-                return ValueTask.CompletedTask;
-            },
-            new MessageServerOptions
+        var messages = new MessageServer(new MessageServerOptions
             {
                 MaxConcurrentRequestsPerConnection = parsed.GetInt("--concurrency", 1),
-                IncludeExceptionDetails = true, // the commands' FormatException texts are meant for the client
+                IncludeExceptionDetails = true, // the commands' ArgumentException texts are meant for the client
+                Serializer = new JsonMessageSerializer(KeyValueJson.Default),
                 LoggerFactory = loggerFactory,
-            });
+            })
+            .Map<GetRequest, KeyValueReply>("get", (request, _, _) => ValueTask.FromResult(store.Get(request)))
+            .Map<SetRequest, KeyValueReply>("set", (request, _, _) => ValueTask.FromResult(store.Set(request)))
+            .Map<DeleteRequest, KeyValueReply>("delete", (request, _, _) => ValueTask.FromResult(store.Delete(request)));
         var options = new TcpServerOptions { EndPoints = { new IPEndPoint(address, port) }, LoggerFactory = loggerFactory };
         await using var server = new TcpServer(options, messages.HandleConnectionAsync);
         try

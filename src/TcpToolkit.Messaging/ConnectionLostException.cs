@@ -3,9 +3,9 @@ using TcpToolkit.Connections;
 namespace TcpToolkit.Messaging;
 
 /// <summary>
-/// A <see cref="Messaging.MessageClient"/> lost its connection (peer closed or reset, heartbeat timed out, client
-/// disposed) while a request was pending, or could not send because it had none. The request may or may not have
-/// reached the server: retry it only when it is idempotent.
+/// The connection was lost (peer closed or reset, heartbeat timed out, client disposed) while a request was pending,
+/// or there was none to send on. The request may or may not have run on the peer: retry it only when it is idempotent.
+/// (Requests the protocol knows were not executed fail with <see cref="RequestNotExecutedException"/> instead.)
 /// </summary>
 public sealed class ConnectionLostException : IOException
 {

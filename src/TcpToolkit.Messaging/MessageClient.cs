@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Net;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using TcpToolkit.Connections;
 using TcpToolkit.Framing;
@@ -9,41 +11,40 @@ namespace TcpToolkit.Messaging;
 
 /// <summary>
 /// The client end of a <see cref="MessageServer"/>: many requests in flight on one connection, replies matched by id
-/// in any order, one-way messages and server pushes; and it keeps the connection up, reconnecting with exponential
-/// backoff and full jitter and detecting a dead server with a ping/pong heartbeat.
+/// in any order, one-way messages both ways and requests from the server; and it keeps the connection up,
+/// reconnecting with exponential backoff and jitter, detecting a dead server with a ping/pong heartbeat, and moving to
+/// a new connection when the server goes away.
 /// </summary>
 /// <remarks>
 /// <para>
 /// State: <see cref="MessageClientState.Connecting"/> until the first connection, then
 /// <see cref="MessageClientState.Connected"/> and <see cref="MessageClientState.Reconnecting"/> in turn, and finally
-/// <see cref="MessageClientState.Closed"/> (disposed, or <see cref="MessageClientOptions.MaxReconnectAttempts"/>
-/// failed in a row). <see cref="StateChanged"/> reports every change, in order, from one thread.
+/// <see cref="MessageClientState.Closed"/> (disposed, <see cref="MessageClientOptions.MaxReconnectAttempts"/> failed in
+/// a row, or a <see cref="ProtocolMismatchException"/>). A connection counts only once the server completed the hello
+/// exchange: the backoff is reset then, never on a bare TCP connect.
 /// </para>
 /// <para>
-/// Connections come from <see cref="MessageClientOptions.ConnectionFactory"/>: by default a <see cref="TcpClient"/>
-/// built from <see cref="MessageClientOptions.Transport"/>, or any transport or middleware stack behind an
-/// <see cref="IConnectionFactory"/> (an in-memory server in tests). The client uses them only through
-/// <see cref="Connection"/>.
+/// Failures are typed. <see cref="RequestNotExecutedException"/>: the request certainly did not run (the server went
+/// away before starting it); retry it, whatever it does. <see cref="ConnectionLostException"/>: the connection was lost
+/// while the request was pending, it may have run; retry only idempotent requests. <see cref="RemoteErrorException"/>:
+/// the server answered with an error code (its handler failed, unknown method, deadline passed); the connection stays
+/// up. <see cref="TimeoutException"/>: no reply within the timeout. <see cref="OperationCanceledException"/>: the
+/// caller's token fired (the server's handler token fires too). A reply that arrives after its request timed out or
+/// was cancelled is dropped and counted in <see cref="LateReplyCount"/>.
 /// </para>
 /// <para>
-/// Failures are typed: a lost connection fails every pending request at once with <see cref="ConnectionLostException"/>
-/// (retry idempotent requests; the next attempt waits for the reconnect); a handler failure on the server is a
-/// <see cref="RemoteHandlerException"/> and the connection stays up; the request timeout is a <see cref="TimeoutException"/>;
-/// the caller's token gives <see cref="OperationCanceledException"/>. A reply that arrives after its request timed out
-/// or was cancelled is dropped, logged at Debug and counted in <see cref="LateReplyCount"/>.
-/// </para>
-/// <para>
-/// Costs: per request a <see cref="TaskCompletionSource{TResult}"/> (the pending entry), the reply's pooled buffer and,
-/// with a timeout, a timer-backed cancellation source; no lock on the request/reply path (a concurrent dictionary maps
-/// ids, a semaphore bounds the requests in flight, one async lock orders the writes).
+/// Costs: on a connected client, a request allocates nothing (a pooled pending entry that is the awaited
+/// <see cref="ValueTask{TResult}"/>'s source, a pooled reply buffer, no timer: one timer per connection runs every
+/// deadline); frames written by many callers are sent with one flush; replies complete their callers on the thread
+/// pool, never on the connection's read loop.
 /// </para>
 /// </remarks>
 /// <example>
 /// <code>
 /// await using var client = new MessageClient(new IPEndPoint(IPAddress.Loopback, 7000));
 /// await client.StartAsync();
-/// using var reply = await client.SendRequestAsync("hello"u8.ToArray());
-/// Console.WriteLine(Encoding.UTF8.GetString(reply.Memory.Span));
+/// using var reply = await client.SendRequestAsync("echo", "hello"u8.ToArray());
+/// Console.WriteLine(Encoding.UTF8.GetString(reply.Payload.Span));
 /// </code>
 /// </example>
 public sealed class MessageClient : IAsyncDisposable
@@ -54,15 +55,18 @@ public sealed class MessageClient : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly IConnectionFactory _factory;
     private readonly TcpClient? _ownedTcpClient;
-    private readonly SemaphoreSlim _slots;
+    private readonly ChannelSettings _settings;
     private readonly CancellationTokenSource _disposing = new();
     private readonly Lock _lock = new();
-    private readonly Queue<PooledFrame> _oneWayQueue = new();
+    private readonly Queue<(string Method, PooledFrameCopy Payload)> _oneWayQueue = new();
+    private readonly List<Task> _draining = [];
+    private readonly TaskCompletionSource _stopSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly string _remoteName;
-    private TaskCompletionSource<ClientConnection> _connected = NewConnectedSignal();
-    private ClientConnection? _current;
+    private TaskCompletionSource<MessageChannel> _connected = NewConnectedSignal();
+    private MessageChannel? _current;
     private Task? _supervisor;
     private bool _closed;
+    private bool _everConnected;
     private int _state;
     private int _started;
     private int _disposed;
@@ -92,7 +96,27 @@ public sealed class MessageClient : IAsyncDisposable
             _factory = _ownedTcpClient = new TcpClient(_options.Transport);
         }
 
-        _slots = new SemaphoreSlim(_options.MaxInFlightRequests, _options.MaxInFlightRequests);
+        _settings = new ChannelSettings
+        {
+            IsClient = true,
+            Logger = _logger,
+            Time = _time,
+            MaxFrameLength = _options.MaxFrameLength,
+            MaxIncomingRequests = _options.MaxInFlightRequests,
+            MaxBufferedBytes = ClientBufferedBytes,
+            MaxConcurrentHandlers = 1,
+            MaxOutgoingRequests = _options.MaxInFlightRequests,
+            PingInterval = _options.HeartbeatInterval,
+            HeartbeatTimeout = _options.HeartbeatTimeout,
+            HandshakeTimeout = _options.HandshakeTimeout,
+            Router = _options.Handler is { } handler ? new MethodRouter(new Dictionary<string, Func<RequestContext, CancellationToken, ValueTask>>(), handler) : null,
+            Serializer = _options.Serializer,
+            HelloMetadata = _options.HelloMetadata is { Count: > 0 } hello ? Wire.EncodeMetadata(hello) : [],
+            ProtocolVersion = _options.ProtocolVersion,
+            FirstRequestId = _options.FirstRequestId,
+            PongReceived = _options.PongReceived,
+            LateReply = () => Interlocked.Increment(ref _lateReplyCount),
+        };
     }
 
     /// <summary>Occurs after the state changed, on the client's connection loop; a handler should be quick (an exception it throws is logged).</summary>
@@ -104,11 +128,14 @@ public sealed class MessageClient : IAsyncDisposable
     /// <summary>Gets the current state.</summary>
     public MessageClientState State => (MessageClientState)Volatile.Read(ref _state);
 
-    /// <summary>Gets how many times the client connected again after losing a connection.</summary>
+    /// <summary>Gets how many times the client connected again after losing a connection (or after the server went away).</summary>
     public long ReconnectCount => Interlocked.Read(ref _reconnectCount);
 
-    /// <summary>Gets how many replies arrived for no pending request (after their request timed out or was cancelled) and were dropped.</summary>
+    /// <summary>Gets how many answers arrived for requests that had timed out or been cancelled, and were dropped.</summary>
     public long LateReplyCount => Interlocked.Read(ref _lateReplyCount);
+
+    // What the client holds at most of the server's requests and of unsent one-way messages per connection.
+    private static int ClientBufferedBytes => 4 * 1024 * 1024;
 
     /// <summary>
     /// Starts connecting (and keeping the connection up) and waits for the first connection. Calling it again just
@@ -117,113 +144,107 @@ public sealed class MessageClient : IAsyncDisposable
     /// <param name="cancellationToken">Stops the wait; the client keeps connecting in the background until disposed.</param>
     /// <returns>A task that completes when the client is connected.</returns>
     /// <exception cref="ConnectionLostException">The client closed before it connected (attempts exhausted); the inner exception says why.</exception>
+    /// <exception cref="ProtocolMismatchException">The server speaks another protocol version or announced unusable limits.</exception>
     /// <exception cref="ObjectDisposedException">The client was disposed.</exception>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        if (Interlocked.Exchange(ref _started, 1) == 0)
+        EnsureStarted();
+        try
         {
-            _supervisor = SuperviseAsync();
+            await WaitForChannelAsync(cancellationToken).ConfigureAwait(false);
         }
-
-        await WaitForConnectionAsync(cancellationToken).ConfigureAwait(false);
+        catch (ConnectionLostException ex) when (ex.InnerException is ProtocolMismatchException mismatch)
+        {
+            throw new ProtocolMismatchException(mismatch.Message, mismatch);
+        }
     }
 
     /// <summary>Sends a request and waits for its reply, within <see cref="MessageClientOptions.RequestTimeout"/>.</summary>
-    /// <param name="payload">The request; copied into the connection's buffer before the reply can arrive.</param>
-    /// <param name="cancellationToken">Cancels the request; its slot is freed and a late reply is dropped.</param>
-    /// <returns>The reply's payload in a pooled buffer. The caller owns it and must dispose it to return the buffer.</returns>
-    /// <exception cref="TimeoutException">No reply within the timeout (counted from this call, slot and connection waits included).</exception>
-    /// <exception cref="ConnectionLostException">The connection was lost before the reply came, or the client closed.</exception>
-    /// <exception cref="RemoteHandlerException">The server's handler failed; the connection stays usable.</exception>
-    /// <exception cref="FrameTooLargeException">The request is longer than <see cref="MessageClientOptions.MaxFrameLength"/> allows; nothing was sent.</exception>
+    /// <param name="method">The method (route) name on the server, at most 255 UTF-8 bytes; may be empty.</param>
+    /// <param name="payload">The request; copied before the call's task can complete.</param>
+    /// <param name="cancellationToken">Cancels the request (the server's handler token fires too); a late reply is dropped.</param>
+    /// <returns>The reply in a pooled buffer: the caller owns it and must dispose it.</returns>
+    /// <exception cref="TimeoutException">No reply within the timeout (counted from this call, connection wait included).</exception>
+    /// <exception cref="RequestNotExecutedException">The server went away without starting the request: it did not run; retry it.</exception>
+    /// <exception cref="ConnectionLostException">The connection was lost before the reply came (it may have run), or the client closed.</exception>
+    /// <exception cref="RemoteErrorException">The server answered with an error; the connection stays usable.</exception>
+    /// <exception cref="FrameTooLargeException">The request does not fit the server's maximum frame length; nothing was sent.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired.</exception>
     /// <exception cref="ObjectDisposedException">The client was disposed.</exception>
-    public ValueTask<PooledFrame> SendRequestAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
-        => SendRequestAsync(payload, _options.RequestTimeout ?? Timeout.InfiniteTimeSpan, cancellationToken);
+    public ValueTask<MessageReply> SendRequestAsync(string method, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
+        => SendRequestAsync(method, payload, null, cancellationToken);
 
-    /// <summary>Sends a request and waits for its reply within <paramref name="timeout"/> (see <see cref="SendRequestAsync(ReadOnlyMemory{byte}, CancellationToken)"/>).</summary>
+    /// <summary>Sends a request with per-request options (timeout, metadata) and waits for its reply.</summary>
+    /// <param name="method">The method name.</param>
     /// <param name="payload">The request.</param>
-    /// <param name="timeout">How long the whole call may take; <see cref="Timeout.InfiniteTimeSpan"/> for no timeout.</param>
+    /// <param name="options">The timeout (the client's default when not set) and metadata, or <see langword="null"/>.</param>
     /// <param name="cancellationToken">Cancels the request.</param>
-    /// <returns>The reply's payload in a pooled buffer; the caller must dispose it.</returns>
-    /// <exception cref="TimeoutException">No reply within <paramref name="timeout"/>.</exception>
+    /// <returns>The reply in a pooled buffer; the caller must dispose it.</returns>
+    /// <exception cref="TimeoutException">No reply within the timeout.</exception>
+    /// <exception cref="RequestNotExecutedException">The request did not run; retry it.</exception>
     /// <exception cref="ConnectionLostException">The connection was lost before the reply came, or the client closed.</exception>
-    /// <exception cref="RemoteHandlerException">The server's handler failed.</exception>
+    /// <exception cref="RemoteErrorException">The server answered with an error.</exception>
     /// <exception cref="FrameTooLargeException">The request is too long; nothing was sent.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired.</exception>
     /// <exception cref="ObjectDisposedException">The client was disposed.</exception>
-    public async ValueTask<PooledFrame> SendRequestAsync(ReadOnlyMemory<byte> payload, TimeSpan timeout, CancellationToken cancellationToken = default)
+    public ValueTask<MessageReply> SendRequestAsync(string method, ReadOnlyMemory<byte> payload, RequestOptions? options, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(method);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        if (timeout <= TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan)
-        {
-            throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "Must be positive, or Timeout.InfiniteTimeSpan.");
-        }
-
-        Envelope.CheckLength(payload.Length, _options.MaxFrameLength);
         cancellationToken.ThrowIfCancellationRequested();
-
-        using var timeoutSource = timeout == Timeout.InfiniteTimeSpan ? null : new CancellationTokenSource(timeout, _time);
-        using var linked = timeoutSource is not null && cancellationToken.CanBeCanceled
-            ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutSource.Token)
-            : null;
-        var token = linked?.Token ?? timeoutSource?.Token ?? cancellationToken;
-        try
+        var timeout = options?.Timeout ?? _options.RequestTimeout ?? Timeout.InfiniteTimeSpan;
+        var deadline = timeout == Timeout.InfiniteTimeSpan ? 0 : _time.GetTimestamp() + (long)(timeout.TotalSeconds * _time.TimestampFrequency);
+        var metadata = options?.Metadata is { Count: > 0 } entries ? Wire.EncodeMetadata(entries) : null;
+        if (Volatile.Read(ref _current) is { } channel)
         {
-            await _slots.WaitAsync(token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (IsTimeout(timeoutSource, cancellationToken))
-        {
-            throw new TimeoutException($"The request got no free slot within {timeout}: {_options.MaxInFlightRequests} requests were in flight.");
-        }
-
-        try
-        {
-            var connection = Volatile.Read(ref _current) is { IsLost: false } current
-                ? current
-                : await WaitForConnectionAsync(token).ConfigureAwait(false);
-            var pending = connection.Register();
-            using (token.UnsafeRegister(static (state, token) => ((PendingRequest)state!).Connection.Cancel((PendingRequest)state!, token), pending))
+            try
             {
-                try
-                {
-                    await connection.WriteAsync(MessageKind.Request, pending.Id, payload, token).ConfigureAwait(false);
-                }
-                catch
-                {
-                    Abandon(pending, token);
-                    throw;
-                }
-
-                return await pending.Task.ConfigureAwait(false);
+                return channel.SendRequestAsync(method, payload, metadata, deadline, cancellationToken);
+            }
+            catch (RequestNotExecutedException)
+            {
+                // The connection closed or started going away a moment ago: the request was not sent; wait for the next.
+                OnChannelUnusable(channel);
             }
         }
-        catch (OperationCanceledException) when (IsTimeout(timeoutSource, cancellationToken))
-        {
-            throw new TimeoutException($"No reply within {timeout}.");
-        }
-        finally
-        {
-            _slots.Release();
-        }
+
+        return SendRequestSlowAsync(method, payload, metadata, deadline, timeout, cancellationToken);
     }
+
+    /// <summary>Sends a typed request and waits for its typed reply, through <see cref="MessageClientOptions.Serializer"/>.</summary>
+    /// <typeparam name="TRequest">The request's type.</typeparam>
+    /// <typeparam name="TResponse">The reply's type.</typeparam>
+    /// <param name="method">The method name (a route mapped with <see cref="MessageServer.Map{TRequest, TResponse}"/>).</param>
+    /// <param name="request">The request.</param>
+    /// <param name="options">The timeout and metadata, or <see langword="null"/>.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The reply.</returns>
+    /// <exception cref="InvalidOperationException">No serializer is configured.</exception>
+    /// <exception cref="RemoteErrorException">The server answered with an error (<see cref="MessageErrorCode.InvalidRequest"/> when it could not read the request).</exception>
+    public ValueTask<TResponse> SendRequestAsync<TRequest, TResponse>(string method, TRequest request, RequestOptions? options = null, CancellationToken cancellationToken = default)
+        => TypedCalls.RequestAsync<TRequest, TResponse>(
+            TypedCalls.Require(_options.Serializer),
+            payload => SendRequestAsync(method, payload, options, cancellationToken),
+            request);
 
     /// <summary>
     /// Sends a one-way message (no reply). Without a connection it is queued when
     /// <see cref="MessageClientOptions.OneWayQueueCapacity"/> allows, and sent in order after the reconnect.
     /// </summary>
+    /// <param name="method">The method name.</param>
     /// <param name="payload">The message; copied before the call returns.</param>
-    /// <param name="cancellationToken">Cancels the wait for the write lock or a slow server.</param>
-    /// <returns>A task that completes when the message is handed to the transport or queued.</returns>
-    /// <exception cref="ConnectionLostException">There is no connection and no room in the queue, the connection broke during the send, or the client closed.</exception>
+    /// <param name="cancellationToken">Cancels the wait for a slow server (the message is sent anyway).</param>
+    /// <returns>A task that completes when the message is copied and the output has room.</returns>
+    /// <exception cref="ConnectionLostException">There is no connection and no room in the queue, or the client closed.</exception>
     /// <exception cref="FrameTooLargeException">The message is too long; nothing was sent.</exception>
     /// <exception cref="ObjectDisposedException">The client was disposed.</exception>
-    public ValueTask SendOneWayAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
+    public ValueTask SendOneWayAsync(string method, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(method);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        Envelope.CheckLength(payload.Length, _options.MaxFrameLength);
-        ClientConnection? connection;
+        Wire.MethodByteCount(method);
+        MessageChannel? channel;
         lock (_lock)
         {
             if (_closed)
@@ -231,8 +252,8 @@ public sealed class MessageClient : IAsyncDisposable
                 throw new ConnectionLostException("The client is closed.");
             }
 
-            connection = _current is { IsLost: false } current && _oneWayQueue.Count == 0 ? current : null;
-            if (connection is null)
+            channel = _current is { IsUsable: true } current && _oneWayQueue.Count == 0 ? current : null;
+            if (channel is null)
             {
                 if (_oneWayQueue.Count >= _options.OneWayQueueCapacity)
                 {
@@ -241,18 +262,38 @@ public sealed class MessageClient : IAsyncDisposable
                         : $"The client is not connected and its one-way queue is full ({_options.OneWayQueueCapacity} messages).");
                 }
 
-                _oneWayQueue.Enqueue(PooledFrame.CopyOf(new System.Buffers.ReadOnlySequence<byte>(payload)));
+                _oneWayQueue.Enqueue((method, PooledFrameCopy.Of(payload.Span)));
                 return ValueTask.CompletedTask;
             }
         }
 
-        return connection.WriteAsync(MessageKind.OneWay, 0, payload, cancellationToken);
+        try
+        {
+            return channel.SendOneWayAsync(method, payload, null, cancellationToken);
+        }
+        catch (RequestNotExecutedException ex)
+        {
+            throw new ConnectionLostException("The client is not connected.", ex);
+        }
     }
+
+    /// <summary>Sends a typed one-way message (a name of its own, so a byte array never binds to it) through <see cref="MessageClientOptions.Serializer"/>.</summary>
+    /// <typeparam name="TMessage">The message's type.</typeparam>
+    /// <param name="method">The method name.</param>
+    /// <param name="message">The message.</param>
+    /// <param name="cancellationToken">Cancels the wait for a slow server.</param>
+    /// <returns>A task that completes when the message is copied (or queued).</returns>
+    /// <exception cref="InvalidOperationException">No serializer is configured.</exception>
+    public ValueTask SendMessageAsync<TMessage>(string method, TMessage message, CancellationToken cancellationToken = default)
+        => TypedCalls.OneWayAsync(
+            TypedCalls.Require(_options.Serializer),
+            payload => SendOneWayAsync(method, payload, cancellationToken),
+            message);
 
     /// <summary>
     /// Closes the client: pending and waiting requests fail with <see cref="ConnectionLostException"/>, queued one-way
-    /// messages are dropped, the connection is closed (FIN, within the transport's close timeout), every timer is
-    /// stopped, and the state becomes <see cref="MessageClientState.Closed"/>. Idempotent.
+    /// messages are dropped, what was written is flushed before the connection closes (FIN, within the transport's
+    /// close timeout), every timer is stopped, and the state becomes <see cref="MessageClientState.Closed"/>. Idempotent.
     /// </summary>
     /// <returns>A task that completes when everything is closed.</returns>
     public async ValueTask DisposeAsync()
@@ -273,6 +314,13 @@ public sealed class MessageClient : IAsyncDisposable
             Close(null);
         }
 
+        Task[] draining;
+        lock (_lock)
+        {
+            draining = [.. _draining];
+        }
+
+        await Task.WhenAll(draining).ConfigureAwait(false);
         if (_ownedTcpClient is not null)
         {
             await _ownedTcpClient.DisposeAsync().ConfigureAwait(false);
@@ -281,14 +329,80 @@ public sealed class MessageClient : IAsyncDisposable
         _disposing.Dispose();
     }
 
-    internal void CountLateReply() => Interlocked.Increment(ref _lateReplyCount);
+    private static TaskCompletionSource<MessageChannel> NewConnectedSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <summary>Called by a connection when it is lost: new requests now wait for the next connection.</summary>
-    internal void OnConnectionLost(ClientConnection connection)
+    private void EnsureStarted()
+    {
+        if (Interlocked.Exchange(ref _started, 1) == 0)
+        {
+            _supervisor = SuperviseAsync();
+        }
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<MessageReply> SendRequestSlowAsync(
+        string method, ReadOnlyMemory<byte> payload, byte[]? metadata, long deadline, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var timeoutSource = deadline == 0 ? null : new CancellationTokenSource(_time.GetElapsedTime(_time.GetTimestamp(), deadline), _time);
+        using var linked = timeoutSource is not null && cancellationToken.CanBeCanceled
+            ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutSource.Token)
+            : null;
+        var waitToken = linked?.Token ?? timeoutSource?.Token ?? cancellationToken;
+        while (true)
+        {
+            MessageChannel channel;
+            try
+            {
+                channel = await WaitForChannelAsync(waitToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (timeoutSource is { IsCancellationRequested: true } && !cancellationToken.IsCancellationRequested)
+            {
+                throw new TimeoutException($"No connection within the request's timeout of {timeout}.");
+            }
+
+            ValueTask<MessageReply> pending;
+            try
+            {
+                pending = channel.SendRequestAsync(method, payload, metadata, deadline, cancellationToken);
+            }
+            catch (RequestNotExecutedException)
+            {
+                OnChannelUnusable(channel);
+                continue;
+            }
+
+            return await pending.ConfigureAwait(false);
+        }
+    }
+
+    private async ValueTask<MessageChannel> WaitForChannelAsync(CancellationToken cancellationToken)
+    {
+        EnsureStarted();
+        while (true)
+        {
+            Task<MessageChannel> signal;
+            lock (_lock)
+            {
+                signal = _connected.Task;
+            }
+
+            var channel = await signal.WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (channel.IsUsable)
+            {
+                return channel;
+            }
+
+            // Lost between the signal and now: make sure a fresh signal is installed (idempotent), then wait for it.
+            OnChannelUnusable(channel);
+        }
+    }
+
+    /// <summary>New requests now wait for the next connection.</summary>
+    private void OnChannelUnusable(MessageChannel channel)
     {
         lock (_lock)
         {
-            if (_current == connection)
+            if (_current == channel)
             {
                 _current = null;
                 if (!_closed && _connected.Task.IsCompleted)
@@ -299,49 +413,11 @@ public sealed class MessageClient : IAsyncDisposable
         }
     }
 
-    private static TaskCompletionSource<ClientConnection> NewConnectedSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    private static bool IsTimeout(CancellationTokenSource? timeoutSource, CancellationToken cancellationToken)
-        => timeoutSource is { IsCancellationRequested: true } && !cancellationToken.IsCancellationRequested;
-
-    private static void Abandon(PendingRequest pending, CancellationToken token)
-    {
-        // The request was never fully sent: drop its entry, and make sure a fault set meanwhile by the loss sweep is observed.
-        pending.Connection.Cancel(pending, token.IsCancellationRequested ? token : new CancellationToken(canceled: true));
-        _ = pending.Task.ContinueWith(
-            static task => task.Exception,
-            CancellationToken.None,
-            TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously,
-            TaskScheduler.Default);
-    }
-
-    private async ValueTask<ClientConnection> WaitForConnectionAsync(CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            Task<ClientConnection> signal;
-            lock (_lock)
-            {
-                signal = _connected.Task;
-            }
-
-            var connection = await signal.WaitAsync(cancellationToken).ConfigureAwait(false);
-            if (!connection.IsLost)
-            {
-                return connection;
-            }
-
-            // Lost between the signal and now: make sure a fresh signal is installed (idempotent), then wait for it.
-            OnConnectionLost(connection);
-        }
-    }
-
     private async Task SuperviseAsync()
     {
         var stopping = _disposing.Token;
         Exception? cause = null;
-        var everConnected = false;
-        var attempt = -1; // -1: the first connect, without delay
+        var attempt = -1; // -1: connect without delay (the first connect, or after the server went away)
         try
         {
             while (true)
@@ -369,48 +445,62 @@ public sealed class MessageClient : IAsyncDisposable
                 }
                 catch (Exception ex) when (!stopping.IsCancellationRequested)
                 {
-                    // Refused, timed out, a failed client middleware, a stopped in-memory server: any failure of the
-                    // factory is a failed attempt (TcpClient's is a TcpConnectException naming the socket error).
+                    // Refused, timed out, a failed client middleware, a stopped in-memory server: a failed attempt.
                     MessagingLog.ConnectFailed(_logger, _remoteName, ex.Message);
                     cause = ex;
-                    attempt++;
+                    attempt = attempt < 0 ? 0 : attempt + 1;
                     continue;
                 }
 
-                attempt = 0;
-                var connection = new ClientConnection(this, transport, _options, _logger, _time);
+                var channel = new MessageChannel(transport, _settings);
+                var run = channel.RunAsync(null, CancellationToken.None);
+                ServeOutcome outcome;
                 try
                 {
-                    connection.Start();
-                    if (await PublishAsync(connection, stopping).ConfigureAwait(false))
-                    {
-                        if (everConnected)
-                        {
-                            Interlocked.Increment(ref _reconnectCount);
-                        }
-
-                        everConnected = true;
-                        MessagingLog.Connected(_logger, _remoteName, connection.Id);
-                        SetState(MessageClientState.Connected, null);
-                    }
-
-                    using (stopping.UnsafeRegister(static state => ((ClientConnection)state!).MarkLost(new ConnectionLostException("The client was disposed.")), connection))
-                    {
-                        cause = await connection.Lost.ConfigureAwait(false);
-                    }
+                    outcome = await ServeAsync(channel, stopping).ConfigureAwait(false);
                 }
-                finally
+                catch (OperationCanceledException) when (stopping.IsCancellationRequested)
                 {
-                    await connection.DisposeAsync().ConfigureAwait(false);
+                    await EndChannelAsync(channel, run, transport, new ConnectionLostException("The client was disposed.")).ConfigureAwait(false);
+                    throw;
                 }
 
+                if (outcome.Fatal is { } fatal)
+                {
+                    await EndChannelAsync(channel, run, transport, fatal).ConfigureAwait(false);
+                    cause = fatal;
+                    break;
+                }
+
+                if (outcome.GoingAway && !stopping.IsCancellationRequested)
+                {
+                    // The server is going away: its pending requests finish on the old connection while new ones go to
+                    // a new connection at once (the server said it serves, so no backoff).
+                    lock (_lock)
+                    {
+                        _draining.Add(DrainAsync(channel, run, transport));
+                    }
+
+                    cause = new ConnectionLostException("The server is going away.");
+                    SetState(MessageClientState.Reconnecting, cause);
+                    attempt = -1;
+                    continue;
+                }
+
+                cause = outcome.Reason;
+                await EndChannelAsync(channel, run, transport, new ConnectionLostException("The client was disposed.")).ConfigureAwait(false);
                 if (stopping.IsCancellationRequested)
                 {
                     cause = null;
                     break;
                 }
 
-                SetState(MessageClientState.Reconnecting, cause);
+                // Served: the backoff starts over; a failed hello is one more failed attempt.
+                attempt = outcome.Served || attempt < 0 ? 0 : attempt + 1;
+                if (outcome.Served)
+                {
+                    SetState(MessageClientState.Reconnecting, cause);
+                }
             }
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
@@ -423,40 +513,128 @@ public sealed class MessageClient : IAsyncDisposable
             cause = ex;
         }
 
+        MessageChannel? last;
+        lock (_lock)
+        {
+            last = _current;
+        }
+
         Close(cause);
+        if (last is not null)
+        {
+            await last.CloseAsync(new ConnectionLostException("The client was disposed.")).ConfigureAwait(false);
+        }
     }
 
-    /// <summary>Sends the queued one-way messages in order, then makes the connection current (under the queue's lock, so none overtakes).</summary>
-    private async Task<bool> PublishAsync(ClientConnection connection, CancellationToken stopping)
+    /// <summary>Runs one connection: hello, hook, publish, then waits until it ends or goes away.</summary>
+    private async Task<ServeOutcome> ServeAsync(MessageChannel channel, CancellationToken stopping)
+    {
+        try
+        {
+            await channel.Handshake.WaitAsync(stopping).ConfigureAwait(false);
+        }
+        catch (ProtocolMismatchException ex)
+        {
+            MessagingLog.HandshakeFailed(_logger, _remoteName, ex.Message);
+            return new ServeOutcome(false, false, ex);
+        }
+        catch (Exception ex) when (!stopping.IsCancellationRequested)
+        {
+            // Connected, but the server did not complete the hello (a full server closing at once): not served.
+            MessagingLog.HandshakeFailed(_logger, _remoteName, ex.Message);
+            return new ServeOutcome(false, false, ex);
+        }
+
+        if (_options.Connected is { } hook)
+        {
+            try
+            {
+                await hook(channel.Session, stopping).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (!stopping.IsCancellationRequested)
+            {
+                MessagingLog.SessionHookFaulted(_logger, channel.Id, ex);
+                return new ServeOutcome(false, false, ex);
+            }
+        }
+
+        if (!await PublishAsync(channel, stopping).ConfigureAwait(false))
+        {
+            return new ServeOutcome(true, false, new ConnectionLostException("The connection was lost right after the hello exchange."));
+        }
+
+        if (_everConnected)
+        {
+            Interlocked.Increment(ref _reconnectCount);
+        }
+
+        _everConnected = true;
+        MessagingLog.Connected(_logger, _remoteName, channel.Id);
+        SetState(MessageClientState.Connected, null);
+        using (stopping.UnsafeRegister(static state => ((TaskCompletionSource)state!).TrySetResult(), _stopSignal))
+        {
+            await Task.WhenAny(channel.Ended, channel.PeerGoingAway, _stopSignal.Task).ConfigureAwait(false);
+        }
+
+        OnChannelUnusable(channel);
+        if (channel.Ended.IsCompleted)
+        {
+            var reason = await channel.Ended.ConfigureAwait(false);
+            MessagingLog.ConnectionLost(_logger, _remoteName, reason.Message);
+            return new ServeOutcome(true, false, reason);
+        }
+
+        return new ServeOutcome(true, channel.PeerGoingAway.IsCompleted && !stopping.IsCancellationRequested, null);
+    }
+
+    private async Task DrainAsync(MessageChannel channel, Task run, Connection transport)
+    {
+        // The server closes the connection once its last answer is sent; disposing the client cuts this short.
+        using (_disposing.Token.UnsafeRegister(static state => _ = ((MessageChannel)state!).CloseAsync(new ConnectionLostException("The client was disposed.")), channel))
+        {
+            await run.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
+        await transport.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private static async Task EndChannelAsync(MessageChannel channel, Task run, Connection transport, Exception reason)
+    {
+        await channel.CloseAsync(reason).ConfigureAwait(false);
+        await run.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await transport.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Sends the queued one-way messages in order, then makes the channel current (under the queue's lock, so none overtakes).</summary>
+    private async Task<bool> PublishAsync(MessageChannel channel, CancellationToken stopping)
     {
         while (true)
         {
-            PooledFrame next;
+            (string Method, PooledFrameCopy Payload) next;
             lock (_lock)
             {
-                if (connection.IsLost)
+                if (!channel.IsUsable || _closed)
                 {
                     return false;
                 }
 
-                if (!_oneWayQueue.TryDequeue(out next!))
+                if (!_oneWayQueue.TryDequeue(out next))
                 {
-                    _current = connection;
-                    _connected.TrySetResult(connection);
+                    _current = channel;
+                    _connected.TrySetResult(channel);
                     return true;
                 }
             }
 
-            using (next)
+            using (next.Payload)
             {
                 try
                 {
-                    await connection.WriteAsync(MessageKind.OneWay, 0, next.Memory, stopping).ConfigureAwait(false);
+                    await channel.SendOneWayAsync(next.Method, next.Payload.Memory, null, stopping).ConfigureAwait(false);
                 }
-                catch (ConnectionLostException)
+                catch (Exception ex) when (ex is RequestNotExecutedException or ConnectionLostException)
                 {
-                    // Lost again at once: this message is dropped (it may have been sent) and the rest wait for the
-                    // next connection. The connection is not made current; the loop sees it lost and reconnects.
+                    // Lost again at once: this message is dropped and the rest wait for the next connection.
                     return false;
                 }
             }
@@ -480,7 +658,7 @@ public sealed class MessageClient : IAsyncDisposable
             _ = _connected.Task.Exception;
             while (_oneWayQueue.TryDequeue(out var dropped))
             {
-                dropped.Dispose();
+                dropped.Payload.Dispose();
             }
         }
 
@@ -503,5 +681,35 @@ public sealed class MessageClient : IAsyncDisposable
         {
             MessagingLog.StateHandlerFaulted(_logger, ex);
         }
+    }
+
+    /// <summary>How one connection ended: whether the server served (hello done), went away, or failed fatally.</summary>
+    private readonly record struct ServeOutcome(bool Served, bool GoingAway, Exception? Reason)
+    {
+        public Exception? Fatal => Reason is ProtocolMismatchException ? Reason : null;
+    }
+
+    /// <summary>A pooled copy of a queued one-way message.</summary>
+    private readonly struct PooledFrameCopy : IDisposable
+    {
+        private readonly byte[] _array;
+        private readonly int _length;
+
+        private PooledFrameCopy(byte[] array, int length)
+        {
+            _array = array;
+            _length = length;
+        }
+
+        public ReadOnlyMemory<byte> Memory => _array.AsMemory(0, _length);
+
+        public static PooledFrameCopy Of(ReadOnlySpan<byte> payload)
+        {
+            var array = ArrayPool<byte>.Shared.Rent(payload.Length);
+            payload.CopyTo(array);
+            return new PooledFrameCopy(array, payload.Length);
+        }
+
+        public void Dispose() => ArrayPool<byte>.Shared.Return(_array);
     }
 }

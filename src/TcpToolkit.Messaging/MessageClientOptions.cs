@@ -1,7 +1,7 @@
-using System.Buffers;
 using TcpToolkit.Connections;
 using TcpToolkit.Connections.Internal;
 using TcpToolkit.Framing;
+using TcpToolkit.Messaging.Internal;
 using TcpToolkit.Transport;
 
 namespace TcpToolkit.Messaging;
@@ -22,7 +22,8 @@ public sealed class MessageClientOptions
 {
     private TimeSpan? _requestTimeout = TimeSpan.FromSeconds(30);
     private int _maxInFlightRequests = 100;
-    private int _maxFrameLength = Envelope.DefaultMaxFrameLength;
+    private int _maxFrameLength = Wire.DefaultMaxFrameLength;
+    private TimeSpan _handshakeTimeout = TimeSpan.FromSeconds(10);
     private TimeSpan _reconnectInitialDelay = TimeSpan.FromMilliseconds(100);
     private TimeSpan _reconnectMaxDelay = TimeSpan.FromSeconds(30);
     private int? _maxReconnectAttempts;
@@ -33,9 +34,10 @@ public sealed class MessageClientOptions
     private TcpClientOptions _transport = new();
 
     /// <summary>
-    /// Gets or sets how long a request may take in total (waiting for a free slot, for a connection, and for the reply)
-    /// before it fails with <see cref="TimeoutException"/>. Defaults to 30 seconds. <see langword="null"/> is no timeout:
-    /// a request then waits until its token fires or the connection is lost.
+    /// Gets or sets how long a request may take in total (waiting for a connection, for room within the server's
+    /// limits, and for the reply) before it fails with <see cref="TimeoutException"/>. The deadline travels with the
+    /// request: the server's handler token fires when it passes. Defaults to 30 seconds. <see langword="null"/> is no
+    /// timeout: a request then waits until its token fires or the connection is lost.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The value is zero or negative.</exception>
     public TimeSpan? RequestTimeout
@@ -45,8 +47,11 @@ public sealed class MessageClientOptions
     }
 
     /// <summary>
-    /// Gets or sets how many requests may wait for a reply at once. Further requests wait for a slot (within their
-    /// timeout), so a slow server slows the caller down instead of growing a queue. Defaults to 100.
+    /// Gets or sets how many requests may wait for a reply at once (the server's announced limit caps it further; so
+    /// does its limit of buffered request bytes). Further requests wait for room (within their timeout), so a slow
+    /// server slows the caller down instead of growing a queue. A request that timed out or was cancelled keeps its
+    /// room until the server's answer to it arrives (the server counts it until then). It is also how many of the
+    /// server's requests to this client may be in flight. Defaults to 100.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The value is zero or negative.</exception>
     public int MaxInFlightRequests
@@ -60,25 +65,40 @@ public sealed class MessageClientOptions
     }
 
     /// <summary>
-    /// Gets or sets the largest message sent or accepted, in bytes on the wire (the 9-byte header included). A longer
-    /// request fails with <see cref="FrameTooLargeException"/> before anything is sent; a longer incoming message is a
-    /// protocol error that drops the connection. Defaults to 1 MiB (1,048,576); match the server's setting.
+    /// Gets or sets the largest frame the client accepts, in bytes on the wire (headers included), announced in the
+    /// hello: the server does not send longer replies (it answers <see cref="MessageErrorCode.ReplyTooLarge"/>). The
+    /// client's requests are checked against the server's announced limit instead: a longer one fails with
+    /// <see cref="FrameTooLargeException"/> before anything is sent. Defaults to 1 MiB (1,048,576).
     /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">The value is smaller than the 9-byte header.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The value is smaller than 256.</exception>
     public int MaxFrameLength
     {
         get => _maxFrameLength;
         set
         {
-            ArgumentOutOfRangeException.ThrowIfLessThan(value, Envelope.HeaderLength);
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, Wire.MinFrameLength);
             _maxFrameLength = value;
         }
     }
 
     /// <summary>
+    /// Gets or sets how long the hello exchange may take after a connect. A connection whose server does not complete
+    /// it (a full server that accepts and closes, a peer that is not a message server) is a failed attempt: the backoff
+    /// grows; it is reset only once a server completed the hello. Defaults to 10 seconds.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is zero or negative.</exception>
+    public TimeSpan HandshakeTimeout
+    {
+        get => _handshakeTimeout;
+        set => _handshakeTimeout = PositiveFinite(value, nameof(value));
+    }
+
+    /// <summary>
     /// Gets or sets the backoff base: the delay before reconnect attempt <c>n</c> (0-based) is a random value in
-    /// [0, min(<see cref="ReconnectMaxDelay"/>, <c>ReconnectInitialDelay * 2^n</c>)] ("full jitter", so many clients
-    /// dropped together do not come back together). Defaults to 100 milliseconds.
+    /// [c/2, c] with c = min(<see cref="ReconnectMaxDelay"/>, <c>ReconnectInitialDelay * 2^n</c>) ("equal jitter": many
+    /// clients dropped together do not come back together, and the delay still doubles, so a server that accepts and
+    /// drops connections sees at most 7 connects in 5 seconds with the defaults). Attempts count from the last
+    /// completed hello exchange, not the last TCP connect. Defaults to 100 milliseconds.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The value is zero or negative.</exception>
     public TimeSpan ReconnectInitialDelay
@@ -96,8 +116,9 @@ public sealed class MessageClientOptions
     }
 
     /// <summary>
-    /// Gets or sets how many reconnect attempts in a row may fail (after a lost connection or a failed first connect)
-    /// before the client gives up and closes. 0 never reconnects. Defaults to <see langword="null"/>: retry forever.
+    /// Gets or sets how many reconnect attempts in a row may fail (after a lost connection or a failed first connect;
+    /// an attempt fails unless the server completes the hello exchange) before the client gives up and closes. 0 never
+    /// reconnects. Defaults to <see langword="null"/>: retry forever.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
     public int? MaxReconnectAttempts
@@ -128,8 +149,9 @@ public sealed class MessageClientOptions
     /// <summary>
     /// Gets or sets how long the connection may receive nothing before the client sends a ping. With
     /// <see cref="HeartbeatTimeout"/> it bounds how long a dead or half-open server goes unnoticed, even with TCP
-    /// keepalive off: about interval + timeout + one check (the check runs every min(interval, timeout)). Defaults to
-    /// 15 seconds. <see langword="null"/> turns the heartbeat off. Keep the server's idle timeout above it.
+    /// keepalive off: about interval + timeout. A server may announce a shorter interval
+    /// (<see cref="MessageServerOptions.ClientPingInterval"/>), which then applies. Defaults to 15 seconds.
+    /// <see langword="null"/> turns the heartbeat off (unless the server announces one).
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The value is zero or negative.</exception>
     public TimeSpan? HeartbeatInterval
@@ -166,11 +188,30 @@ public sealed class MessageClientOptions
     }
 
     /// <summary>
-    /// Gets or sets the callback for server pushes. It runs on the connection's read loop, so it should be quick; the
-    /// payload is valid only during the call (copy it to keep it). An exception it throws is logged and the push
-    /// dropped. Defaults to <see langword="null"/>: pushes are dropped.
+    /// Gets or sets the handler of what the server sends on its own: one-way messages (pushes) and requests (answered
+    /// with what it writes to <see cref="RequestContext.Reply"/>). It runs on the thread pool, never on the connection's
+    /// read loop, one message at a time per connection, in arrival order. Defaults to <see langword="null"/>: one-way
+    /// messages are dropped and requests answered <see cref="MessageErrorCode.UnknownMethod"/>.
     /// </summary>
-    public Action<ReadOnlySequence<byte>>? PushReceived { get; set; }
+    public Func<RequestContext, CancellationToken, ValueTask>? Handler { get; set; }
+
+    /// <summary>
+    /// Gets or sets a hook that runs after each connect (the first and every reconnect), once the hello exchange is done
+    /// and before requests waiting for the connection flow: re-authenticate, resubscribe, using the
+    /// <see cref="MessageSession"/> it gets (requests sent on it go first). If it throws, the connection is dropped and
+    /// the attempt counts as failed. Defaults to <see langword="null"/>.
+    /// </summary>
+    public Func<MessageSession, CancellationToken, ValueTask>? Connected { get; set; }
+
+    /// <summary>
+    /// Gets or sets metadata sent in the hello of every connection (an authentication token, a client name); the server
+    /// reads it from <see cref="MessageSession.RemoteMetadata"/>. Same limits as <see cref="RequestOptions.Metadata"/>.
+    /// Defaults to <see langword="null"/> (none).
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? HelloMetadata { get; set; }
+
+    /// <summary>Gets or sets the serializer of typed calls. Defaults to <see langword="null"/>: bytes only.</summary>
+    public IMessageSerializer? Serializer { get; set; }
 
     /// <summary>
     /// Gets or sets where connections come from: <see langword="null"/> (the default) for a <see cref="TcpClient"/>
@@ -193,6 +234,15 @@ public sealed class MessageClientOptions
         get => _transport;
         set => _transport = value ?? throw new ArgumentNullException(nameof(value));
     }
+
+    /// <summary>Gets or sets the protocol version the client speaks (a test seam for the mismatch; not public API).</summary>
+    internal ushort ProtocolVersion { get; set; } = Wire.Version;
+
+    /// <summary>Gets or sets what to call when a pong arrives (a test seam for the heartbeat; not public API).</summary>
+    internal Action? PongReceived { get; set; }
+
+    /// <summary>Gets or sets the first request id of each connection (a test seam for the wrap-around; not public API).</summary>
+    internal ulong FirstRequestId { get; set; } = 1;
 
     private static TimeSpan PositiveFinite(TimeSpan value, string paramName)
     {

@@ -20,6 +20,12 @@ if (args.Length > 0 && args[0] == "broadcast-client")
     return await BroadcastClient.RunAsync(args[1..]);
 }
 
+// Issue #13: TcpToolkit's request/response against gRPC unary calls, in one process.
+if (args.Length > 0 && args[0] == "rpc")
+{
+    return await TcpToolkit.Benchmarks.Rpc.RpcBenchmark.RunAsync(args[1..]);
+}
+
 // The client side of the harness's connection-burst measurement, run by the harness as a pinned process of its own.
 if (args.Length > 0 && args[0] == "burst-client")
 {

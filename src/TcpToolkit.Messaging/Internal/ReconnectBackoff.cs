@@ -1,6 +1,10 @@
 namespace TcpToolkit.Messaging.Internal;
 
-/// <summary>Exponential backoff with full jitter (AWS Architecture Blog, "Exponential Backoff And Jitter", 2015).</summary>
+/// <summary>
+/// Exponential backoff with "equal jitter" (AWS Architecture Blog, "Exponential Backoff And Jitter", 2015): a random
+/// delay in the upper half of the doubling window, so clients spread out and the delay still grows whatever the draw
+/// (full jitter can draw near-zero delays several times in a row, issue #13's reconnect storm).
+/// </summary>
 internal static class ReconnectBackoff
 {
     /// <summary>The upper bound of the delay before reconnect attempt <paramref name="attempt"/> (0-based): min(max, initial * 2^attempt).</summary>
@@ -17,7 +21,7 @@ internal static class ReconnectBackoff
         return scaled >= max.Ticks ? max : TimeSpan.FromTicks(scaled);
     }
 
-    /// <summary>A random delay in [0, <see cref="Ceiling"/>]: <paramref name="jitter"/> (in [0, 1]) times the ceiling.</summary>
+    /// <summary>A random delay in [ceiling/2, <see cref="Ceiling"/>]: half the ceiling plus <paramref name="jitter"/> (in [0, 1]) times the other half.</summary>
     public static TimeSpan Delay(int attempt, TimeSpan initial, TimeSpan max, Func<double> jitter)
     {
         var fraction = jitter();
@@ -30,6 +34,7 @@ internal static class ReconnectBackoff
             fraction = 1;
         }
 
-        return TimeSpan.FromTicks((long)(Ceiling(attempt, initial, max).Ticks * fraction));
+        var ceiling = Ceiling(attempt, initial, max).Ticks;
+        return TimeSpan.FromTicks((ceiling / 2) + (long)((ceiling - (ceiling / 2)) * fraction));
     }
 }

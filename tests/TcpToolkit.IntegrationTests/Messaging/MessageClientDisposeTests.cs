@@ -16,7 +16,7 @@ public sealed class MessageClientDisposeTests
         EventHandler<UnobservedTaskExceptionEventArgs> onUnobserved = (_, e) =>
         {
             // Other tests run in parallel: count only this library's exceptions.
-            var ours = e.Exception.Flatten().InnerExceptions.Where(ex => ex.GetType().Namespace == typeof(MessageClient).Namespace || ex is ConnectionLostException or RemoteHandlerException or TimeoutException);
+            var ours = e.Exception.Flatten().InnerExceptions.Where(ex => ex.GetType().Namespace == typeof(MessageClient).Namespace || ex is ConnectionLostException or RemoteErrorException or TimeoutException);
             lock (unobserved)
             {
                 unobserved.AddRange(ours);
@@ -59,14 +59,14 @@ public sealed class MessageClientDisposeTests
         var client = harness.CreateClient(new MessageClientOptions { Transport = { TimeProvider = fake }, RequestTimeout = null, HeartbeatInterval = null });
         var states = new StateRecorder(client);
         var start = client.StartAsync(ct);
-        var waiting = client.SendRequestAsync("x"u8.ToArray(), ct).AsTask();
+        var waiting = client.SendRequestAsync("", "x"u8.ToArray(), ct).AsTask();
 
         await client.DisposeAsync();
 
         await start.Invoking(s => s.WaitAsync(ct)).Should().ThrowAsync<ConnectionLostException>();
         await waiting.Invoking(w => w.WaitAsync(ct)).Should().ThrowAsync<ConnectionLostException>();
         states.All.Should().Equal(MessageClientState.Closed);
-        await client.Invoking(c => c.SendRequestAsync("y"u8.ToArray(), ct).AsTask()).Should().ThrowAsync<ObjectDisposedException>();
+        await client.Invoking(c => c.SendRequestAsync("", "y"u8.ToArray(), ct).AsTask()).Should().ThrowAsync<ObjectDisposedException>();
         await client.DisposeAsync();
     }
 
@@ -108,22 +108,22 @@ public sealed class MessageClientDisposeTests
         await client.StartAsync(ct);
 
         // A request that times out, one that is cancelled, one the handler fails, one that succeeds.
-        var timedOut = client.SendRequestAsync("hold"u8.ToArray(), ct).AsTask();
+        var timedOut = client.SendRequestAsync("", "hold"u8.ToArray(), ct).AsTask();
         await holding.Task.WaitAsync(ct);
         fake.Advance(TimeSpan.FromSeconds(5));
         await timedOut.Invoking(t => t.WaitAsync(ct)).Should().ThrowAsync<TimeoutException>();
         using (var cancel = new CancellationTokenSource())
         {
-            var cancelled = client.SendRequestAsync("hold"u8.ToArray(), TimeSpan.FromSeconds(60), cancel.Token).AsTask();
+            var cancelled = client.SendRequestAsync("", "hold"u8.ToArray(), new RequestOptions { Timeout = TimeSpan.FromSeconds(60) }, cancel.Token).AsTask();
             await cancel.CancelAsync();
             await cancelled.Invoking(t => t.WaitAsync(ct)).Should().ThrowAsync<OperationCanceledException>();
         }
 
-        await client.Invoking(c => c.SendRequestAsync("fail"u8.ToArray(), ct).AsTask()).Should().ThrowAsync<RemoteHandlerException>();
-        (await client.SendRequestAsync("ok"u8.ToArray(), ct)).Dispose();
+        await client.Invoking(c => c.SendRequestAsync("", "fail"u8.ToArray(), ct).AsTask()).Should().ThrowAsync<RemoteErrorException>();
+        (await client.SendRequestAsync("", "ok"u8.ToArray(), ct)).Dispose();
 
         // Lose the connection with a request pending, then come back.
-        var lost = client.SendRequestAsync("hang"u8.ToArray(), TimeSpan.FromSeconds(60), ct).AsTask();
+        var lost = client.SendRequestAsync("", "hang"u8.ToArray(), new RequestOptions { Timeout = TimeSpan.FromSeconds(60) }, ct).AsTask();
         var serverSide = await harness.NextConnectionAsync(ct);
         serverSide.Abort("test");
         await lost.Invoking(t => t.WaitAsync(ct)).Should().ThrowAsync<ConnectionLostException>();
@@ -135,7 +135,7 @@ public sealed class MessageClientDisposeTests
 
         fake.Advance(TimeSpan.FromMilliseconds(100));
         await states.WaitForAsync(MessageClientState.Connected, ct);
-        (await client.SendRequestAsync("ok"u8.ToArray(), ct)).Dispose();
+        (await client.SendRequestAsync("", "ok"u8.ToArray(), ct)).Dispose();
 
         await client.DisposeAsync();
         release.TrySetResult();

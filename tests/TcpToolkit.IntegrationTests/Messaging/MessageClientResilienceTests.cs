@@ -3,6 +3,7 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Time.Testing;
 using TcpToolkit.Connections;
 using TcpToolkit.Messaging;
+using TcpToolkit.Messaging.Internal;
 
 namespace TcpToolkit.IntegrationTests.Messaging;
 
@@ -14,7 +15,7 @@ public sealed class MessageClientResilienceTests
 {
     [Theory]
     [ClassData(typeof(AllTransports))]
-    public async Task StartAsync_ServerDown_BackoffDelaysFollowFullJitterScheduleThenGivesUp(TestTransport transport)
+    public async Task StartAsync_ServerDown_BackoffDelaysFollowEqualJitterScheduleThenGivesUp(TestTransport transport)
     {
         var ct = TestServers.Timeout();
         await using var harness = await MessagingHarness.StartAsync(transport, EchoAsync);
@@ -43,7 +44,7 @@ public sealed class MessageClientResilienceTests
         {
             var due = await time.NextClientTimerAsync(options, ct);
             var ceiling = TimeSpan.FromTicks(Math.Min(max.Ticks, initial.Ticks << n));
-            due.Should().BeGreaterThanOrEqualTo(TimeSpan.Zero).And.BeLessThanOrEqualTo(ceiling, $"attempt {n} is capped at min(max, initial * 2^{n})");
+            due.Should().BeGreaterThanOrEqualTo(ceiling / 2).And.BeLessThanOrEqualTo(ceiling, $"attempt {n} is in [c/2, c], c = min(max, initial * 2^{n})");
             delays.Add(due);
             fake.Advance(due);
         }
@@ -51,7 +52,7 @@ public sealed class MessageClientResilienceTests
         var failure = await start.Invoking(s => s.WaitAsync(ct)).Should().ThrowAsync<ConnectionLostException>();
         failure.Which.InnerException.Should().BeOfType(harness.ConnectFailureType);
         delays.Should().Equal(
-            TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(3));
+            TimeSpan.FromMilliseconds(750), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(2.5), TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(3.5));
         jitterCalls.Should().Be(jitter.Length, "every delay draws from the jitter source");
         (await states.WaitForAsync(MessageClientState.Closed, ct)).Exception.Should().BeOfType(harness.ConnectFailureType);
         states.All.Should().Equal(MessageClientState.Closed);
@@ -103,13 +104,13 @@ public sealed class MessageClientResilienceTests
         await harness.StopAsync();
         (await states.WaitForAsync(MessageClientState.Reconnecting, ct)).Exception.Should().BeOfType<ConnectionLostException>();
         var due = await time.NextClientTimerAsync(options, ct);
-        due.Should().Be(TimeSpan.FromSeconds(1));
+        due.Should().Be(TimeSpan.FromSeconds(1.5));
         await harness.RestartAsync();
         fake.Advance(due);
         await states.WaitForAsync(MessageClientState.Connected, ct);
-        using (var reply = await client.SendRequestAsync("again"u8.ToArray(), ct))
+        using (var reply = await client.SendRequestAsync("", "again"u8.ToArray(), ct))
         {
-            reply.Memory.ToArray().Should().Equal("again"u8.ToArray());
+            reply.Payload.ToArray().Should().Equal("again"u8.ToArray());
         }
 
         await client.DisposeAsync();
@@ -131,9 +132,9 @@ public sealed class MessageClientResilienceTests
         });
         var states = new StateRecorder(client);
         await client.StartAsync(ct);
-        using (var first = await client.SendRequestAsync("one"u8.ToArray(), ct))
+        using (var first = await client.SendRequestAsync("", "one"u8.ToArray(), ct))
         {
-            first.Memory.ToArray().Should().Equal("one"u8.ToArray());
+            first.Payload.ToArray().Should().Equal("one"u8.ToArray());
         }
 
         await harness.StopAsync();
@@ -141,9 +142,9 @@ public sealed class MessageClientResilienceTests
         await harness.RestartAsync();
 
         // Sent while reconnecting: it waits for the new connection instead of failing.
-        using var second = await client.SendRequestAsync("two"u8.ToArray(), ct);
+        using var second = await client.SendRequestAsync("", "two"u8.ToArray(), ct);
 
-        second.Memory.ToArray().Should().Equal("two"u8.ToArray());
+        second.Payload.ToArray().Should().Equal("two"u8.ToArray());
         client.ReconnectCount.Should().Be(1);
         client.State.Should().Be(MessageClientState.Connected);
     }
@@ -174,18 +175,21 @@ public sealed class MessageClientResilienceTests
         await using var client = harness.CreateClient(options);
         var states = new StateRecorder(client);
         await client.StartAsync(ct);
-        await client.SendOneWayAsync("before"u8.ToArray(), ct);
+        await client.SendOneWayAsync("", "before"u8.ToArray(), ct);
         (await received.Reader.ReadAsync(ct)).Should().Be("before");
 
         await harness.StopAsync();
         await states.WaitForAsync(MessageClientState.Reconnecting, ct);
-        await client.SendOneWayAsync("queued-1"u8.ToArray(), ct);
-        await client.SendOneWayAsync("queued-2"u8.ToArray(), ct);
-        await client.Invoking(c => c.SendOneWayAsync("overflow"u8.ToArray(), ct).AsTask()).Should().ThrowAsync<ConnectionLostException>();
+        await client.SendOneWayAsync("", "queued-1"u8.ToArray(), ct);
+        await client.SendOneWayAsync("", "queued-2"u8.ToArray(), ct);
+        await client.Invoking(c => c.SendOneWayAsync("", "overflow"u8.ToArray(), ct).AsTask()).Should().ThrowAsync<ConnectionLostException>();
+
+        // The server went away, so the client tried again at once, found it stopped, and now waits its backoff.
+        var due = await time.NextClientTimerAsync(options, ct);
         await harness.RestartAsync();
-        fake.Advance(await time.NextClientTimerAsync(options, ct));
+        fake.Advance(due);
         await states.WaitForAsync(MessageClientState.Connected, ct);
-        await client.SendOneWayAsync("after"u8.ToArray(), ct);
+        await client.SendOneWayAsync("", "after"u8.ToArray(), ct);
 
         (await received.Reader.ReadAsync(ct)).Should().Be("queued-1");
         (await received.Reader.ReadAsync(ct)).Should().Be("queued-2");
@@ -201,18 +205,19 @@ public sealed class MessageClientResilienceTests
         await harness.StopAsync();
         await using var client = harness.CreateClient(new MessageClientOptions { HeartbeatInterval = null });
 
-        await client.Invoking(c => c.SendOneWayAsync("x"u8.ToArray(), ct).AsTask()).Should().ThrowAsync<ConnectionLostException>();
+        await client.Invoking(c => c.SendOneWayAsync("", "x"u8.ToArray(), ct).AsTask()).Should().ThrowAsync<ConnectionLostException>();
     }
 
     [Theory]
     [ClassData(typeof(AllTransports))]
-    public async Task Heartbeat_PeerAcceptsButNeverAnswers_ConnectionDroppedWithinIntervalPlusTimeout(TestTransport transport)
+    public async Task Heartbeat_PeerCompletesHelloThenNeverAnswers_ConnectionDroppedWithinIntervalPlusTimeout(TestTransport transport)
     {
         var ct = TestServers.Timeout();
         var accepted = Channel.CreateUnbounded<Connection>();
         await using var silent = await TestHost.StartAsync(transport, async (connection, stopping) =>
         {
-            // Accepts, then neither reads nor answers: a hung server, or a half-open connection.
+            // Completes the hello, then neither reads nor answers: a hung server, or a half-open connection.
+            await RawPeer.AcceptHelloAsync(connection, stopping);
             accepted.Writer.TryWrite(connection);
             await Task.Delay(Timeout.InfiniteTimeSpan, stopping);
         });
@@ -229,11 +234,14 @@ public sealed class MessageClientResilienceTests
         var states = new StateRecorder(client);
         await client.StartAsync(ct);
         var peer = await accepted.Reader.ReadAsync(ct);
-        var pending = client.SendRequestAsync("anyone?"u8.ToArray(), ct).AsTask();
-        (await ReadExactlyAsync(peer, 16, ct)).Should().Equal(new byte[] { 0, 0, 0, 12, 1, 0, 0, 0, 1 }.Concat("anyone?"u8.ToArray()), "the request (length 12, kind 1, id 1)");
+        var pending = client.SendRequestAsync("ask", "anyone?"u8.ToArray(), ct).AsTask();
+        var request = await RawPeer.ReadFrameAsync(peer, ct);
+        request!.Kind.Should().Be(FrameKind.Request);
+        request.Method.Should().Be("ask");
+        request.Payload.Should().Equal("anyone?"u8.ToArray());
 
         time.Advance(TimeSpan.FromSeconds(5)); // idle for the interval: a ping goes out
-        (await ReadExactlyAsync(peer, 9, ct))[..5].Should().Equal(new byte[] { 0, 0, 0, 5, 6 }, "a ping (length 5, kind 6)");
+        (await RawPeer.ReadFrameAsync(peer, ct))!.Kind.Should().Be(FrameKind.Ping);
         states.All.Should().BeEquivalentTo([MessageClientState.Connected]);
         time.Advance(TimeSpan.FromSeconds(5)); // no answer within the timeout: the connection is dropped
 

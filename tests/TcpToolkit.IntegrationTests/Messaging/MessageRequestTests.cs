@@ -5,6 +5,7 @@ using System.Text;
 using Microsoft.Extensions.Time.Testing;
 using TcpToolkit.Framing;
 using TcpToolkit.Messaging;
+using TcpToolkit.Messaging.Internal;
 
 namespace TcpToolkit.IntegrationTests.Messaging;
 
@@ -60,10 +61,10 @@ public sealed class MessageRequestTests
                 {
                     var n = (worker * PerWorker) + i;
                     BinaryPrimitives.WriteInt32BigEndian(payload, n);
-                    using var reply = await client.SendRequestAsync(payload, ct);
+                    using var reply = await client.SendRequestAsync("", payload, ct);
                     reply.Length.Should().Be(8);
-                    BinaryPrimitives.ReadInt32BigEndian(reply.Memory.Span).Should().Be(~n);
-                    BinaryPrimitives.ReadInt32BigEndian(reply.Memory.Span[4..]).Should().Be(n);
+                    BinaryPrimitives.ReadInt32BigEndian(reply.Payload.Span).Should().Be(~n);
+                    BinaryPrimitives.ReadInt32BigEndian(reply.Payload.Span[4..]).Should().Be(n);
                     arrival.Enqueue(n);
                 }
             },
@@ -79,7 +80,7 @@ public sealed class MessageRequestTests
 
     [Theory]
     [ClassData(typeof(AllTransports))]
-    public async Task SendRequestAsync_MaxInFlightRequestsTimeOut_SlotsAreFreedAndLateRepliesCountedAndDropped(TestTransport transport)
+    public async Task SendRequestAsync_MaxInFlightRequestsTimeOut_DeadlineReachesServerSlotsFreedByItsAnswersLateRepliesCounted(TestTransport transport)
     {
         const int Max = 4;
         var ct = TestServers.Timeout();
@@ -104,7 +105,7 @@ public sealed class MessageRequestTests
 
                 request.Reply.Write(request.Payload.Span);
             },
-            new MessageServerOptions { MaxConcurrentRequestsPerConnection = Max + 1 });
+            new MessageServerOptions { MaxConcurrentRequestsPerConnection = Max + 1, TimeProvider = time });
         await using var client = harness.CreateClient(new MessageClientOptions
         {
             MaxInFlightRequests = Max,
@@ -114,9 +115,9 @@ public sealed class MessageRequestTests
         });
         await client.StartAsync(ct);
 
-        var held1 = Enumerable.Range(0, Max).Select(_ => client.SendRequestAsync("hold"u8.ToArray(), ct).AsTask()).ToArray();
+        var held1 = Enumerable.Range(0, Max).Select(_ => client.SendRequestAsync("", "hold"u8.ToArray(), ct).AsTask()).ToArray();
         await allHeld.Task.WaitAsync(ct);
-        var waiting = client.SendRequestAsync("wait"u8.ToArray(), TimeSpan.FromSeconds(60), ct).AsTask();
+        var waiting = client.SendRequestAsync("", "wait"u8.ToArray(), new RequestOptions { Timeout = TimeSpan.FromSeconds(60) }, ct).AsTask();
         waiting.IsCompleted.Should().BeFalse("every slot is taken");
         time.Advance(TimeSpan.FromSeconds(5));
 
@@ -127,15 +128,15 @@ public sealed class MessageRequestTests
 
         using (var reply = await waiting.WaitAsync(ct))
         {
-            reply.Memory.ToArray().Should().Equal("wait"u8.ToArray());
+            reply.Payload.ToArray().Should().Equal("wait"u8.ToArray());
         }
 
         gate.SetResult();
         await log.WaitForAsync(300, Max).WaitAsync(ct);
         client.LateReplyCount.Should().Be(Max);
 
-        var next = await Task.WhenAll(Enumerable.Range(0, Max).Select(i => client.SendRequestAsync(new[] { (byte)i }, ct).AsTask())).WaitAsync(ct);
-        next.Select(r => r.Memory.Span[0]).Should().Equal(0, 1, 2, 3);
+        var next = await Task.WhenAll(Enumerable.Range(0, Max).Select(i => client.SendRequestAsync("", new[] { (byte)i }, ct).AsTask())).WaitAsync(ct);
+        next.Select(r => r.Payload.Span[0]).Should().Equal(0, 1, 2, 3);
         foreach (var reply in next)
         {
             reply.Dispose();
@@ -171,7 +172,7 @@ public sealed class MessageRequestTests
         await client.StartAsync(ct);
         using var cancel = new CancellationTokenSource();
 
-        var held1 = Enumerable.Range(0, Max).Select(_ => client.SendRequestAsync("hold"u8.ToArray(), cancel.Token).AsTask()).ToArray();
+        var held1 = Enumerable.Range(0, Max).Select(_ => client.SendRequestAsync("", "hold"u8.ToArray(), cancel.Token).AsTask()).ToArray();
         await allHeld.Task.WaitAsync(ct);
         await cancel.CancelAsync();
 
@@ -182,8 +183,8 @@ public sealed class MessageRequestTests
 
         for (var i = 0; i < Max; i++)
         {
-            using var reply = await client.SendRequestAsync("next"u8.ToArray(), ct);
-            reply.Memory.ToArray().Should().Equal("next"u8.ToArray());
+            using var reply = await client.SendRequestAsync("", "next"u8.ToArray(), ct);
+            reply.Payload.ToArray().Should().Equal("next"u8.ToArray());
         }
     }
 
@@ -212,7 +213,7 @@ public sealed class MessageRequestTests
         await client.StartAsync(ct);
         var serverSide = await harness.NextConnectionAsync(ct);
 
-        var requests = Enumerable.Range(0, Pending).Select(_ => client.SendRequestAsync("x"u8.ToArray(), ct).AsTask()).ToArray();
+        var requests = Enumerable.Range(0, Pending).Select(_ => client.SendRequestAsync("", "x"u8.ToArray(), ct).AsTask()).ToArray();
         await allHeld.Task.WaitAsync(ct);
         serverSide.Abort("test: drop the connection");
 
@@ -221,14 +222,14 @@ public sealed class MessageRequestTests
             await request.Invoking(r => r.WaitAsync(ct)).Should().ThrowAsync<ConnectionLostException>();
         }
 
-        await client.Invoking(c => c.SendRequestAsync("after"u8.ToArray(), ct).AsTask())
+        await client.Invoking(c => c.SendRequestAsync("", "after"u8.ToArray(), ct).AsTask())
             .Should().ThrowAsync<ConnectionLostException>("the client gives up at once (MaxReconnectAttempts = 0)");
         (await states.WaitForAsync(MessageClientState.Closed, ct)).Exception.Should().BeOfType<ConnectionLostException>();
     }
 
     [Theory]
     [ClassData(typeof(AllTransports))]
-    public async Task SendRequestAsync_HandlerThrows_RemoteHandlerExceptionAndConnectionStaysUsable(TestTransport transport)
+    public async Task SendRequestAsync_HandlerThrows_RemoteErrorExceptionAndConnectionStaysUsable(TestTransport transport)
     {
         var ct = TestServers.Timeout();
         await using var harness = await MessagingHarness.StartAsync(
@@ -246,11 +247,12 @@ public sealed class MessageRequestTests
         await using var client = harness.CreateClient();
         await client.StartAsync(ct);
 
-        var failure = await client.Invoking(c => c.SendRequestAsync("boom"u8.ToArray(), ct).AsTask()).Should().ThrowAsync<RemoteHandlerException>();
+        var failure = await client.Invoking(c => c.SendRequestAsync("", "boom"u8.ToArray(), ct).AsTask()).Should().ThrowAsync<RemoteErrorException>();
         failure.Which.Message.Should().NotContain("secret", "exception details stay on the server by default");
-        using var reply = await client.SendRequestAsync("fine"u8.ToArray(), ct);
+        failure.Which.ErrorCode.Should().Be(MessageErrorCode.HandlerFailed);
+        using var reply = await client.SendRequestAsync("", "fine"u8.ToArray(), ct);
 
-        reply.Memory.ToArray().Should().Equal("fine"u8.ToArray());
+        reply.Payload.ToArray().Should().Equal("fine"u8.ToArray());
         client.State.Should().Be(MessageClientState.Connected);
         client.ReconnectCount.Should().Be(0);
         harness.ConnectionCount.Should().Be(1);
@@ -268,29 +270,30 @@ public sealed class MessageRequestTests
         await using var client = harness.CreateClient();
         await client.StartAsync(ct);
 
-        var failure = await client.Invoking(c => c.SendRequestAsync("x"u8.ToArray(), ct).AsTask()).Should().ThrowAsync<RemoteHandlerException>();
+        var failure = await client.Invoking(c => c.SendRequestAsync("", "x"u8.ToArray(), ct).AsTask()).Should().ThrowAsync<RemoteErrorException>();
 
         failure.Which.Message.Should().Be("InvalidOperationException: bad key");
     }
 
     [Theory]
     [ClassData(typeof(AllTransports))]
-    public async Task SendRequestAsync_PayloadAboveMaxFrameLength_ThrowsBeforeSending(TestTransport transport)
+    public async Task SendRequestAsync_PayloadAboveServersAnnouncedMaxFrameLength_ThrowsBeforeSending(TestTransport transport)
     {
         var ct = TestServers.Timeout();
-        await using var harness = await MessagingHarness.StartAsync(transport, (_, _) => ValueTask.CompletedTask);
-        await using var client = harness.CreateClient(new MessageClientOptions { MaxFrameLength = 100 });
+        await using var harness = await MessagingHarness.StartAsync(transport, (_, _) => ValueTask.CompletedTask, new MessageServerOptions { MaxFrameLength = 256 });
+        await using var client = harness.CreateClient();
         await client.StartAsync(ct);
 
-        await client.Invoking(c => c.SendRequestAsync(new byte[92], ct).AsTask()).Should().ThrowAsync<FrameTooLargeException>();
-        using var reply = await client.SendRequestAsync(new byte[91], ct);
+        // The server announced 256 bytes; a request frame is 19 bytes + method + payload.
+        await client.Invoking(c => c.SendRequestAsync("", new byte[256 - Wire.RequestOverhead + 1], ct).AsTask()).Should().ThrowAsync<FrameTooLargeException>();
+        using var reply = await client.SendRequestAsync("", new byte[256 - Wire.RequestOverhead], ct);
 
         reply.Length.Should().Be(0);
     }
 
     [Theory]
     [ClassData(typeof(AllTransports))]
-    public async Task SendOneWayAsync_ServerPushesBack_PushReceivedGetsIt(TestTransport transport)
+    public async Task SendOneWayAsync_ServerPushesBack_ClientHandlerGetsIt(TestTransport transport)
     {
         var ct = TestServers.Timeout();
         var pushed = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -300,17 +303,21 @@ public sealed class MessageRequestTests
             {
                 request.IsOneWay.Should().BeTrue();
                 var text = Encoding.UTF8.GetString(request.Payload.Span);
-                await request.Session.PushAsync(Encoding.UTF8.GetBytes("pushed:" + text), cancellationToken);
+                await request.Session.SendOneWayAsync("news", Encoding.UTF8.GetBytes("pushed:" + text), cancellationToken);
             });
         await using var client = harness.CreateClient(new MessageClientOptions
         {
-            PushReceived = payload => pushed.TrySetResult(Encoding.UTF8.GetString(payload.ToArray())),
+            Handler = (message, _) =>
+            {
+                pushed.TrySetResult(message.Method + "/" + Encoding.UTF8.GetString(message.Payload.Span));
+                return ValueTask.CompletedTask;
+            },
         });
         await client.StartAsync(ct);
 
-        await client.SendOneWayAsync("subscribe"u8.ToArray(), ct);
+        await client.SendOneWayAsync("subscribe", "subscribe"u8.ToArray(), ct);
 
-        (await pushed.Task.WaitAsync(ct)).Should().Be("pushed:subscribe");
+        (await pushed.Task.WaitAsync(ct)).Should().Be("news/pushed:subscribe");
     }
 
     [Theory]
@@ -331,16 +338,16 @@ public sealed class MessageRequestTests
         await client.StartAsync(ct);
 
         // Written one after another (each write completes before the next starts), so the server sees them in this order.
-        var requests = new List<Task<PooledFrame>>();
+        var requests = new List<Task<MessageReply>>();
         for (var i = 0; i < 50; i++)
         {
-            requests.Add(client.SendRequestAsync(new[] { (byte)i }, ct).AsTask());
+            requests.Add(client.SendRequestAsync("", new[] { (byte)i }, ct).AsTask());
         }
 
         var replies = await Task.WhenAll(requests).WaitAsync(ct);
 
         order.Should().BeInAscendingOrder();
-        replies.Select(r => (int)r.Memory.Span[0]).Should().Equal(Enumerable.Range(0, 50));
+        replies.Select(r => (int)r.Payload.Span[0]).Should().Equal(Enumerable.Range(0, 50));
         foreach (var reply in replies)
         {
             reply.Dispose();

@@ -119,15 +119,16 @@ internal sealed class StateRecorder
 internal static class ClientClock
 {
     /// <summary>
-    /// Waits for the next timer the client itself creates (backoff, request timeout, heartbeat): the client's one clock
-    /// also runs the connect and close timeouts of the TCP connections it opens, and those are skipped.
+    /// Waits for the next timer the client creates with a due time (the backoff): the client's one clock also runs the
+    /// connect and close timeouts of the TCP connections it opens, and each connection's own timer (created unarmed,
+    /// then moved to whatever is due), and those are skipped.
     /// </summary>
     public static async Task<TimeSpan> NextClientTimerAsync(this CountingTimeProvider time, MessageClientOptions options, CancellationToken cancellationToken)
     {
         while (true)
         {
             var due = await time.NextTimerAsync(cancellationToken);
-            if (due != options.Transport.ConnectTimeout && due != options.Transport.CloseTimeout)
+            if (due != options.Transport.ConnectTimeout && due != options.Transport.CloseTimeout && due != Timeout.InfiniteTimeSpan)
             {
                 return due;
             }

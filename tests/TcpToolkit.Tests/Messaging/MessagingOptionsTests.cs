@@ -19,7 +19,11 @@ public sealed class MessagingOptionsTests
         options.HeartbeatInterval.Should().Be(TimeSpan.FromSeconds(15));
         options.HeartbeatTimeout.Should().Be(TimeSpan.FromSeconds(10));
         options.OneWayQueueCapacity.Should().Be(0);
-        options.PushReceived.Should().BeNull();
+        options.HandshakeTimeout.Should().Be(TimeSpan.FromSeconds(10));
+        options.Handler.Should().BeNull();
+        options.Connected.Should().BeNull();
+        options.HelloMetadata.Should().BeNull();
+        options.Serializer.Should().BeNull();
         options.ConnectionFactory.Should().BeNull("null: the client opens TCP connections with Transport");
         options.Transport.TimeProvider.Should().BeSameAs(TimeProvider.System, "the client's one clock is the transport's");
     }
@@ -31,7 +35,8 @@ public sealed class MessagingOptionsTests
 
         ((Action)(() => options.RequestTimeout = TimeSpan.Zero)).Should().Throw<ArgumentOutOfRangeException>();
         ((Action)(() => options.MaxInFlightRequests = 0)).Should().Throw<ArgumentOutOfRangeException>();
-        ((Action)(() => options.MaxFrameLength = 8)).Should().Throw<ArgumentOutOfRangeException>();
+        ((Action)(() => options.MaxFrameLength = 255)).Should().Throw<ArgumentOutOfRangeException>();
+        ((Action)(() => options.HandshakeTimeout = TimeSpan.Zero)).Should().Throw<ArgumentOutOfRangeException>();
         ((Action)(() => options.ReconnectInitialDelay = TimeSpan.Zero)).Should().Throw<ArgumentOutOfRangeException>();
         ((Action)(() => options.ReconnectMaxDelay = TimeSpan.FromSeconds(-1))).Should().Throw<ArgumentOutOfRangeException>();
         ((Action)(() => options.MaxReconnectAttempts = -1)).Should().Throw<ArgumentOutOfRangeException>();
@@ -58,11 +63,19 @@ public sealed class MessagingOptionsTests
         var options = new MessageServerOptions();
 
         options.MaxConcurrentRequestsPerConnection.Should().Be(1);
-        options.MaxQueuedRequestsPerConnection.Should().Be(128);
+        options.MaxRequestsInFlightPerConnection.Should().Be(128);
+        options.MaxBufferedBytesPerConnection.Should().Be(4 * 1024 * 1024);
         options.MaxFrameLength.Should().Be(1024 * 1024);
+        options.ClientPingInterval.Should().BeNull();
+        options.HandshakeTimeout.Should().Be(TimeSpan.FromSeconds(10));
         options.IncludeExceptionDetails.Should().BeFalse();
+        options.Serializer.Should().BeNull();
+        options.TimeProvider.Should().BeSameAs(TimeProvider.System);
         ((Action)(() => options.MaxConcurrentRequestsPerConnection = 0)).Should().Throw<ArgumentOutOfRangeException>();
-        ((Action)(() => options.MaxQueuedRequestsPerConnection = 0)).Should().Throw<ArgumentOutOfRangeException>();
-        ((Action)(() => options.MaxFrameLength = 8)).Should().Throw<ArgumentOutOfRangeException>();
+        ((Action)(() => options.MaxRequestsInFlightPerConnection = 0)).Should().Throw<ArgumentOutOfRangeException>();
+        ((Action)(() => options.MaxBufferedBytesPerConnection = 0)).Should().Throw<ArgumentOutOfRangeException>();
+        ((Action)(() => options.MaxFrameLength = 255)).Should().Throw<ArgumentOutOfRangeException>();
+        ((Action)(() => options.ClientPingInterval = TimeSpan.Zero)).Should().Throw<ArgumentOutOfRangeException>();
+        ((Action)(() => options.TimeProvider = null!)).Should().Throw<ArgumentNullException>();
     }
 }

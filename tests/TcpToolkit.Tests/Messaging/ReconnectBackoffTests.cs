@@ -3,7 +3,7 @@ using TcpToolkit.Messaging.Internal;
 
 namespace TcpToolkit.Tests.Messaging;
 
-/// <summary>Exponential backoff with full jitter: delay n is in [0, min(max, initial * 2^n)].</summary>
+/// <summary>Exponential backoff with equal jitter: delay n is in [c/2, c], c = min(max, initial * 2^n).</summary>
 public sealed class ReconnectBackoffTests
 {
     private static readonly TimeSpan s_initial = TimeSpan.FromMilliseconds(100);
@@ -26,8 +26,8 @@ public sealed class ReconnectBackoffTests
     [Fact]
     public void Delay_JitterValues_ScaleTheCeiling()
     {
-        ReconnectBackoff.Delay(3, s_initial, s_max, () => 0).Should().Be(TimeSpan.Zero);
-        ReconnectBackoff.Delay(3, s_initial, s_max, () => 0.5).Should().Be(TimeSpan.FromMilliseconds(400));
+        ReconnectBackoff.Delay(3, s_initial, s_max, () => 0).Should().Be(TimeSpan.FromMilliseconds(400));
+        ReconnectBackoff.Delay(3, s_initial, s_max, () => 0.5).Should().Be(TimeSpan.FromMilliseconds(600));
         ReconnectBackoff.Delay(3, s_initial, s_max, () => 1).Should().Be(TimeSpan.FromMilliseconds(800));
     }
 
@@ -39,7 +39,28 @@ public sealed class ReconnectBackoffTests
     {
         var delay = ReconnectBackoff.Delay(1, s_initial, s_max, () => jitter);
 
-        delay.Should().BeGreaterThanOrEqualTo(TimeSpan.Zero).And.BeLessThanOrEqualTo(TimeSpan.FromMilliseconds(200));
+        delay.Should().BeGreaterThanOrEqualTo(TimeSpan.FromMilliseconds(100)).And.BeLessThanOrEqualTo(TimeSpan.FromMilliseconds(200));
+    }
+
+    [Fact]
+    public void Delay_DefaultsAndTheWorstDraws_AtMostSevenConnectsInFiveSeconds()
+    {
+        // Issue #13: against a server that accepts and drops, the first connect is at once and attempt n waits at
+        // least half its ceiling, whatever the jitter draws.
+        var elapsed = TimeSpan.Zero;
+        var connects = 1;
+        for (var attempt = 0; ; attempt++)
+        {
+            elapsed += ReconnectBackoff.Delay(attempt, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(30), () => 0);
+            if (elapsed > TimeSpan.FromSeconds(5))
+            {
+                break;
+            }
+
+            connects++;
+        }
+
+        connects.Should().Be(7);
     }
 
     [Fact]
@@ -49,7 +70,7 @@ public sealed class ReconnectBackoffTests
         for (var attempt = 0; attempt < 20; attempt++)
         {
             var ceiling = ReconnectBackoff.Ceiling(attempt, s_initial, s_max);
-            ReconnectBackoff.Delay(attempt, s_initial, s_max, random.NextDouble).Should().BeLessThanOrEqualTo(ceiling);
+            ReconnectBackoff.Delay(attempt, s_initial, s_max, random.NextDouble).Should().BeLessThanOrEqualTo(ceiling).And.BeGreaterThanOrEqualTo(ceiling / 2);
         }
     }
 }
