@@ -1,8 +1,10 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using TcpToolkit.Messaging;
 using TcpToolkit.Proxy;
 using TcpToolkit.Transport;
 
@@ -59,6 +61,87 @@ public sealed class HaproxyClusterTests
             served.Values.Sum().Should().Be(ClientCount);
             served.Keys.Should().BeEquivalentTo(Enumerable.Range(0, ServerCount), "HAProxy spreads the clients over all three servers");
             ProcessFigures.Report($"haproxy: {ClientCount} clients over {ServerCount} servers: {string.Join(", ", served.OrderBy(p => p.Key).Select(p => $"server {p.Key} {p.Value}"))}");
+        }
+        finally
+        {
+            foreach (var server in servers)
+            {
+                await server.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task ServerKilledBehindHaproxy_MessageClientReconnectsThroughIt_NoAcknowledgedRequestLost()
+    {
+        var ct = TestServers.Timeout();
+        var executed = new ConcurrentDictionary<string, int>[ServerCount];
+        var servers = new TcpServer[ServerCount];
+        for (var index = 0; index < ServerCount; index++)
+        {
+            var mine = executed[index] = new ConcurrentDictionary<string, int>();
+            var messages = new MessageServer((request, _) =>
+            {
+                mine.AddOrUpdate(Encoding.ASCII.GetString(request.Payload.Span), 1, (_, n) => n + 1);
+                request.Reply.Write(request.Payload.Span);
+                return ValueTask.CompletedTask;
+            });
+            servers[index] = await TestServers.StartAsync(
+                (connection, stopping) => connection.GetFeature<ProxyProtocolHeader>() is { IsLocal: true }
+                    ? Task.CompletedTask
+                    : messages.HandleConnectionAsync(connection, stopping),
+                options => options.Middleware.UseProxyProtocol(new ProxyProtocolOptions()));
+        }
+
+        try
+        {
+            await using var haproxy = await HaproxyProcess.StartAsync([.. servers.Select(s => (IPEndPoint)s.LocalEndPoint)], ct);
+            await using var client = new MessageClient(haproxy.Frontend, new MessageClientOptions
+            {
+                ReconnectInitialDelay = TimeSpan.FromMilliseconds(20),
+                ReconnectMaxDelay = TimeSpan.FromMilliseconds(200),
+            });
+            await client.StartAsync(ct);
+
+            var acknowledged = new List<string>();
+            var killed = -1;
+            var retries = 0;
+            for (var i = 0; i < 300; i++)
+            {
+                var id = "request " + i;
+                while (true)
+                {
+                    try
+                    {
+                        using var reply = await client.SendRequestAsync("record", Encoding.ASCII.GetBytes(id), ct);
+                        Encoding.ASCII.GetString(reply.Payload.Span).Should().Be(id);
+                        acknowledged.Add(id);
+                        break;
+                    }
+                    catch (Exception ex) when (ex is RequestNotExecutedException or ConnectionLostException)
+                    {
+                        // Not acknowledged: the client retries it (a lost connection may have run it; the server
+                        // records each run, so a duplicate is visible and allowed, a loss is not).
+                        retries++;
+                    }
+                }
+
+                if (i == 100)
+                {
+                    // Kill the server that serves this client: abort its connections at once, stop listening.
+                    killed = Array.FindIndex(executed, e => e.ContainsKey(id));
+                    await servers[killed].StopAsync(new CancellationToken(canceled: true));
+                    await servers[killed].DisposeAsync();
+                    await haproxy.WaitForServerDownAsync("s" + (killed + 1), ct);
+                }
+            }
+
+            var ran = executed.SelectMany(e => e.Keys).ToHashSet();
+            acknowledged.Where(id => !ran.Contains(id)).Should().BeEmpty("every acknowledged request ran on some server");
+            acknowledged.Should().HaveCount(300);
+            client.ReconnectCount.Should().BeGreaterThanOrEqualTo(1, "the client lost its server and reconnected through HAProxy");
+            executed.Where((_, index) => index != killed).Sum(e => e.Count).Should().BeGreaterThan(0, "the other servers took over");
+            ProcessFigures.Report($"haproxy failover: killed server {killed} after 101 requests; 300 acknowledged, {retries} retried, {client.ReconnectCount} reconnects; runs per server: {string.Join(", ", executed.Select(e => e.Values.Sum()))}");
         }
         finally
         {

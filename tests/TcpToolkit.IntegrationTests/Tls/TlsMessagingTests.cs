@@ -18,7 +18,7 @@ public sealed class TlsMessagingTests
         var messages = new MessageServer(
             async (request, cancellationToken) =>
             {
-                await request.Session.PushAsync("pushed"u8.ToArray(), cancellationToken);
+                await request.Session.SendOneWayAsync("push", "pushed"u8.ToArray(), cancellationToken);
                 request.Reply.Write("re: "u8);
                 request.Reply.Write(request.Payload.Span);
             },
@@ -36,15 +36,19 @@ public sealed class TlsMessagingTests
         var options = new MessageClientOptions
         {
             Transport = transport,
-            PushReceived = payload => pushes.TrySetResult(Encoding.ASCII.GetString(payload)),
+            Handler = (message, _) =>
+            {
+                pushes.TrySetResult(Encoding.ASCII.GetString(message.Payload.Span));
+                return ValueTask.CompletedTask;
+            },
         };
         await using var client = new MessageClient((IPEndPoint)server.LocalEndPoint, options);
         await client.StartAsync(ct);
 
         var replies = await Task.WhenAll(Enumerable.Range(0, 20).Select(async i =>
         {
-            using var reply = await client.SendRequestAsync(Encoding.ASCII.GetBytes("request " + i), ct);
-            return Encoding.ASCII.GetString(reply.Memory.Span);
+            using var reply = await client.SendRequestAsync("echo", Encoding.ASCII.GetBytes("request " + i), ct);
+            return Encoding.ASCII.GetString(reply.Payload.Span);
         }));
 
         replies.Should().Equal(Enumerable.Range(0, 20).Select(i => "re: request " + i));
