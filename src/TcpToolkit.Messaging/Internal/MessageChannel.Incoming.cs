@@ -494,7 +494,14 @@ internal sealed partial class MessageChannel
             _stopReading = true;
         }
 
-        _connection.Input.CancelPendingRead();
+        try
+        {
+            _connection.Input.CancelPendingRead();
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ObjectDisposedException)
+        {
+            // The connection ended meanwhile: the read loop has stopped already. (Fire and forget: never throw.)
+        }
     }
 
     /// <summary>The connection ended: queued work is dropped (not executed), running handlers are told and awaited.</summary>

@@ -161,6 +161,56 @@ public sealed class MessagingLimitsTests
 
     [Theory]
     [ClassData(typeof(AllTransports))]
+    public async Task Heartbeat_ServerSaturatedWithQueuedRequests_PingsAreStillAnsweredAndTheConnectionLives(TestTransport transport)
+    {
+        var ct = TestServers.Timeout();
+        var time = new FakeTimeProvider();
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var harness = await MessagingHarness.StartAsync(
+            transport,
+            async (request, _) =>
+            {
+                started.TrySetResult();
+                await gate.Task; // the only handler slot stays busy: every other request waits in the queue
+                request.Reply.Write(request.Payload.Span);
+            },
+            new MessageServerOptions { MaxRequestsInFlightPerConnection = 64, TimeProvider = time });
+        var pongs = Channel.CreateUnbounded<bool>();
+        await using var client = harness.CreateClient(new MessageClientOptions
+        {
+            MaxInFlightRequests = 64,
+            RequestTimeout = null,
+            HeartbeatInterval = TimeSpan.FromSeconds(1),
+            HeartbeatTimeout = TimeSpan.FromSeconds(1),
+            PongReceived = () => pongs.Writer.TryWrite(true),
+            Transport = { TimeProvider = time },
+        });
+        var states = new StateRecorder(client);
+        await client.StartAsync(ct);
+
+        var calls = Enumerable.Range(0, 64).Select(i => client.SendRequestAsync("work", BitConverter.GetBytes(i), ct).AsTask()).ToArray();
+        await started.Task.WaitAsync(ct);
+        for (var i = 0; i < 10; i++)
+        {
+            // Ten heartbeat rounds with the server saturated: each ping is answered within its timeout.
+            time.Advance(TimeSpan.FromSeconds(1));
+            await pongs.Reader.ReadAsync(ct);
+        }
+
+        gate.SetResult();
+        var replies = await Task.WhenAll(calls).WaitAsync(ct);
+        foreach (var reply in replies)
+        {
+            reply.Dispose();
+        }
+
+        states.All.Should().Equal([MessageClientState.Connected], "the saturated server was never declared dead");
+        client.ReconnectCount.Should().Be(0);
+    }
+
+    [Theory]
+    [ClassData(typeof(AllTransports))]
     public async Task SendOneWayAsync_CallersOverwriteTheirBufferAsSoonAsTheCallReturns_EveryMessageArrivesIntact(TestTransport transport)
     {
         const int Senders = 8;
