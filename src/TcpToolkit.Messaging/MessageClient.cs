@@ -647,6 +647,16 @@ public sealed class MessageClient : IAsyncDisposable
         {
             _closed = true;
             _current = null;
+            while (_oneWayQueue.TryDequeue(out var dropped))
+            {
+                dropped.Payload.Dispose();
+            }
+        }
+
+        // The state first: whoever StartAsync wakes up with the failure sees the client Closed already.
+        SetState(MessageClientState.Closed, cause);
+        lock (_lock)
+        {
             var closed = new ConnectionLostException("The client is closed.", cause);
             if (!_connected.TrySetException(closed))
             {
@@ -656,13 +666,7 @@ public sealed class MessageClient : IAsyncDisposable
 
             // Nobody may ever wait on it: mark the fault observed so it never reaches UnobservedTaskException.
             _ = _connected.Task.Exception;
-            while (_oneWayQueue.TryDequeue(out var dropped))
-            {
-                dropped.Payload.Dispose();
-            }
         }
-
-        SetState(MessageClientState.Closed, cause);
     }
 
     private void SetState(MessageClientState state, Exception? exception)
