@@ -10,13 +10,13 @@ public sealed class ReadmeTests
     [Fact]
     public void QuickStart_InReadme_IsTheCodeCompiledHere()
     {
-        var readme = File.ReadAllText(Path.Combine(RepositoryRoot(), "README.md"));
+        var readme = File.ReadAllText(Path.Combine(Repository.Root, "README.md"));
         var start = readme.IndexOf("## Quick start", StringComparison.Ordinal);
         var code = readme[(readme.IndexOf("```csharp\n", start, StringComparison.Ordinal) + "```csharp\n".Length)..];
         code = code[..code.IndexOf("```", StringComparison.Ordinal)];
         var body = code.Split('\n').Where(l => !l.StartsWith("using ", StringComparison.Ordinal)).Select(l => l.Trim()).Where(l => l.Length > 0);
 
-        var source = File.ReadAllText(Path.Combine(RepositoryRoot(), "tests", "TcpToolkit.IntegrationTests", "Docs", "ReadmeTests.cs"));
+        var source = File.ReadAllText(Path.Combine(Repository.Root, "tests", "TcpToolkit.IntegrationTests", "Docs", "ReadmeTests.cs"));
         var method = source[source.LastIndexOf("// quick start begin", StringComparison.Ordinal)..source.LastIndexOf("// quick start end", StringComparison.Ordinal)];
         var compiled = method.Split('\n').Skip(1).Select(l => l.Trim()).Where(l => l.Length > 0);
 
@@ -69,17 +69,5 @@ public sealed class ReadmeTests
         }
 
         echo.Should().Equal("Hello, world"u8.ToArray());
-    }
-
-    private static string RepositoryRoot()
-    {
-        // From the test's output folder up (CI builds map source paths, so [CallerFilePath] is no help there).
-        var dir = AppContext.BaseDirectory;
-        while (dir is not null && !File.Exists(Path.Combine(dir, "TcpToolkit.sln")))
-        {
-            dir = Path.GetDirectoryName(dir);
-        }
-
-        return dir ?? throw new InvalidOperationException("TcpToolkit.sln not found above " + AppContext.BaseDirectory);
     }
 }

@@ -156,7 +156,7 @@ public sealed class HaproxyClusterTests
     public async Task ClusterSample_HaproxyConfiguration_IsValid()
     {
         var haproxy = HaproxyProcess.RequireHaproxy();
-        var config = Path.Combine(RepositoryRoot(), "samples", "ClusterBehindHaproxy", "haproxy.cfg");
+        var config = Path.Combine(Repository.Root, "samples", "ClusterBehindHaproxy", "haproxy.cfg");
         var info = new ProcessStartInfo(haproxy) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add("-c");
         info.ArgumentList.Add("-f");
@@ -206,17 +206,6 @@ public sealed class HaproxyClusterTests
 
             line.Add(one[0]);
         }
-    }
-
-    private static string RepositoryRoot()
-    {
-        var dir = AppContext.BaseDirectory;
-        while (dir is not null && !File.Exists(Path.Combine(dir, "TcpToolkit.sln")))
-        {
-            dir = Path.GetDirectoryName(dir);
-        }
-
-        return dir ?? throw new InvalidOperationException("TcpToolkit.sln not found above " + AppContext.BaseDirectory);
     }
 }
 

@@ -14,14 +14,14 @@ public sealed class TlsReadmeExampleTests
     [Fact]
     public void ReadmeExample_InTheTlsSection_IsTheCodeCompiledHere()
     {
-        var readme = File.ReadAllText(Path.Combine(RepositoryRoot(), "README.md"));
+        var readme = File.ReadAllText(Path.Combine(Repository.Root, "README.md"));
         var start = readme.IndexOf("### TLS", StringComparison.Ordinal);
         start.Should().BePositive("the README has a TLS section");
         var code = readme[(readme.IndexOf("```csharp\n", start, StringComparison.Ordinal) + "```csharp\n".Length)..];
         code = code[..code.IndexOf("```", StringComparison.Ordinal)];
         var body = code.Split('\n').Where(l => !l.StartsWith("using ", StringComparison.Ordinal)).Select(l => l.Trim()).Where(l => l.Length > 0);
 
-        var source = File.ReadAllText(Path.Combine(RepositoryRoot(), "tests", "TcpToolkit.IntegrationTests", "Tls", "TlsReadmeExampleTests.cs"));
+        var source = File.ReadAllText(Path.Combine(Repository.Root, "tests", "TcpToolkit.IntegrationTests", "Tls", "TlsReadmeExampleTests.cs"));
         var region = source[source.LastIndexOf("// ---- README: from here ----", StringComparison.Ordinal)..source.LastIndexOf("// ---- README: to here ----", StringComparison.Ordinal)];
         var compiled = region.Split('\n').Skip(1).Select(l => l.Trim()).Where(l => l.Length > 0);
 
@@ -60,16 +60,5 @@ public sealed class TlsReadmeExampleTests
 
         var received = await TestServers.ReadToEndAsync(connection, TestServers.Timeout());
         Encoding.UTF8.GetString(received).Should().Be("Tls13 with localhost\n");
-    }
-
-    private static string RepositoryRoot()
-    {
-        var dir = AppContext.BaseDirectory;
-        while (dir is not null && !File.Exists(Path.Combine(dir, "TcpToolkit.sln")))
-        {
-            dir = Path.GetDirectoryName(dir);
-        }
-
-        return dir ?? throw new InvalidOperationException("The repository root (TcpToolkit.sln) was not found above " + AppContext.BaseDirectory);
     }
 }

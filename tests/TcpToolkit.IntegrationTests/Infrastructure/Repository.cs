@@ -1,0 +1,22 @@
+namespace TcpToolkit.IntegrationTests;
+
+/// <summary>Files of the repository the tests read (the README, samples' configuration).</summary>
+internal static class Repository
+{
+    /// <summary>
+    /// Gets the repository root: the first folder above the test's output folder that holds TcpToolkit.sln (CI builds
+    /// map source paths, so [CallerFilePath] is no help there).
+    /// </summary>
+    public static string Root { get; } = FindRoot();
+
+    private static string FindRoot()
+    {
+        var dir = AppContext.BaseDirectory;
+        while (dir is not null && !File.Exists(Path.Combine(dir, "TcpToolkit.sln")))
+        {
+            dir = Path.GetDirectoryName(dir);
+        }
+
+        return dir ?? throw new InvalidOperationException("The repository root (TcpToolkit.sln) was not found above " + AppContext.BaseDirectory);
+    }
+}
