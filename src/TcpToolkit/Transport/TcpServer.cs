@@ -208,6 +208,11 @@ public sealed class TcpServer : IAsyncDisposable
     private Socket Bind(EndPoint endPoint)
     {
         var isUnix = endPoint is UnixDomainSocketEndPoint;
+        if (_options.ReusePort && !isUnix)
+        {
+            ReusePort.ThrowIfUnsupported();
+        }
+
         var listener = new Socket(endPoint.AddressFamily, SocketType.Stream, isUnix ? ProtocolType.Unspecified : ProtocolType.Tcp);
         try
         {

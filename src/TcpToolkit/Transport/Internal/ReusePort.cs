@@ -12,13 +12,14 @@ internal static class ReusePort
     private const int SolSocket = 1;
     private const int SoReusePort = 15;
 
-    public static void Enable(Socket listener)
+    /// <summary>Refuses the option before any socket exists, so a failed start leaves nothing to release.</summary>
+    public static void ThrowIfUnsupported()
     {
         if (!OperatingSystem.IsLinux())
         {
             throw new PlatformNotSupportedException("TcpServerOptions.ReusePort needs Linux's SO_REUSEPORT, which spreads connections over the listeners.");
         }
-
-        listener.SetRawSocketOption(SolSocket, SoReusePort, BitConverter.GetBytes(1));
     }
+
+    public static void Enable(Socket listener) => listener.SetRawSocketOption(SolSocket, SoReusePort, BitConverter.GetBytes(1));
 }
