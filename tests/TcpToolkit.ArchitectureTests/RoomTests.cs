@@ -38,10 +38,10 @@ public sealed class RoomTests
     public void Protocol_UsesOnlyFramingAndConnections() => Violations(Rooms.Protocol).ShouldBeNone(Because(Rooms.Protocol));
 
     [Fact]
-    public void Tls_UsesOnlyConnectionsAndTransport() => Violations(Rooms.Tls).ShouldBeNone(Because(Rooms.Tls));
+    public void Tls_UsesOnlyConnections() => Violations(Rooms.Tls).ShouldBeNone(Because(Rooms.Tls));
 
     [Fact]
-    public void Proxy_UsesOnlyConnectionsAndTransport() => Violations(Rooms.Proxy).ShouldBeNone(Because(Rooms.Proxy));
+    public void Proxy_UsesOnlyConnections() => Violations(Rooms.Proxy).ShouldBeNone(Because(Rooms.Proxy));
 
     [Fact]
     public void Sessions_UsesOnlyConnectionsAndFraming() => Violations(Rooms.Sessions).ShouldBeNone(Because(Rooms.Sessions));

@@ -29,8 +29,8 @@ public sealed record Room(string Name, params string[] MayUse)
 
 /// <summary>
 /// The house (STYLE.md §2): Connections is the seam and uses nothing; Transport and InMemory stand on it; Framing
-/// stands on it; Protocol on Framing; the middleware rooms (Tls, Proxy) on Connections and, when they must, the
-/// transport, never on a codec; Sessions (registry, groups, broadcast) on Connections and Framing (it broadcasts frames
+/// stands on it; Protocol on Framing; the middleware rooms (Tls, Proxy) on Connections only (they work over any
+/// transport, the in-memory one included), never on a codec; Sessions (registry, groups, broadcast) on Connections and Framing (it broadcasts frames
 /// of any codec), never on a transport; Datagrams (UDP) stands alone; Messaging is the top and may use everything.
 /// Rooms that do not exist yet (InMemory, Tls, Proxy, Datagrams) hold their rule already, so the first type put in
 /// one meets it. A new room is an architecture decision: add it here with its arrows.
@@ -42,8 +42,8 @@ public static class Rooms
     public static readonly Room InMemory = new("InMemory", "Connections");
     public static readonly Room Framing = new("Framing", "Connections");
     public static readonly Room Protocol = new("Protocol", "Framing", "Connections");
-    public static readonly Room Tls = new("Tls", "Connections", "Transport");
-    public static readonly Room Proxy = new("Proxy", "Connections", "Transport");
+    public static readonly Room Tls = new("Tls", "Connections");
+    public static readonly Room Proxy = new("Proxy", "Connections");
     public static readonly Room Sessions = new("Sessions", "Connections", "Framing");
     public static readonly Room Datagrams = new("Datagrams");
     public static readonly Room Messaging = new(
