@@ -34,6 +34,7 @@ public sealed class ProxyEchoSampleTests
 
         received.Should().BeEmpty("127.0.0.1 is not a trusted proxy: closed before a byte is read");
         server.Output.ToString().Should().NotContain("Connected by");
+        (await server.StopAsync()).Should().Be(0, "the refusal cost that connection only: the sample still runs and stops cleanly at Ctrl+C");
     }
 
     [Fact]
