@@ -50,6 +50,24 @@ internal sealed class HaproxyProcess : IAsyncDisposable
     public static async Task<HaproxyProcess> StartAsync(IReadOnlyList<IPEndPoint> servers, CancellationToken cancellationToken)
     {
         var haproxy = RequireHaproxy();
+
+        // The free port is released for HAProxy (which cannot bind port 0), so another process may take it first:
+        // then HAProxy says "cannot bind socket" and exits, and a new port is tried. Any other failure is reported.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnceAsync(haproxy, servers, cancellationToken);
+            }
+            catch (InvalidOperationException ex) when (attempt < 3 && ex.Message.Contains("cannot bind socket", StringComparison.Ordinal))
+            {
+                ProcessFigures.Report("haproxy: its frontend port was taken meanwhile; retrying with another: " + ex.Message);
+            }
+        }
+    }
+
+    private static async Task<HaproxyProcess> StartOnceAsync(string haproxy, IReadOnlyList<IPEndPoint> servers, CancellationToken cancellationToken)
+    {
         var frontend = new IPEndPoint(IPAddress.Loopback, FreePort());
         var directory = Directory.CreateTempSubdirectory("tcptoolkit-haproxy-").FullName;
         var config = Path.Combine(directory, "haproxy.cfg");
