@@ -95,14 +95,38 @@ internal sealed class HaproxyProcess : IAsyncDisposable
         try
         {
             await proxy.Output.WaitForLinesAsync(line => line.StartsWith("Using epoll()", StringComparison.Ordinal), 1, cancellationToken);
+            await proxy.WaitUntilListeningAsync(cancellationToken);
         }
-        catch (Exception ex) when (ex is InvalidOperationException or OperationCanceledException)
+        catch (Exception ex) when (ex is InvalidOperationException or OperationCanceledException or SocketException)
         {
             await proxy.DisposeAsync();
             throw new InvalidOperationException("HAProxy did not start: " + string.Join(Environment.NewLine, proxy.Errors.Snapshot()), ex);
         }
 
         return proxy;
+    }
+
+    /// <summary>
+    /// HAProxy can print its polling line a moment before its frontend listens (a client then met "connection refused"
+    /// under load), and it prints nothing once it does. The frontend accepting a connection is the signal: probe it,
+    /// a few milliseconds apart, until the caller's timeout. Stopping early on an exited HAProxy keeps failures quick.
+    /// </summary>
+    private async Task WaitUntilListeningAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            try
+            {
+                await probe.ConnectAsync(Frontend, cancellationToken);
+                return;
+            }
+            catch (SocketException ex) when (ex.SocketErrorCode == SocketError.ConnectionRefused && !_process.HasExited)
+            {
+                // No external signal exists for "bound"; this bounded wait (the caller's timeout) is the readiness probe.
+                await Task.Delay(TimeSpan.FromMilliseconds(5), cancellationToken);
+            }
+        }
     }
 
     /// <summary>Waits until HAProxy's health checks report <paramref name="server"/> (s1, s2, ...) down.</summary>

@@ -30,7 +30,7 @@ public sealed class HaproxyClusterTests
         {
             for (var index = 0; index < ServerCount; index++)
             {
-                servers.Add(await StartServerAsync(index, served));
+                servers.Add(await StartServerAsync(index));
             }
 
             await using var haproxy = await HaproxyProcess.StartAsync([.. servers.Select(s => (IPEndPoint)s.LocalEndPoint)], ct);
@@ -45,7 +45,11 @@ public sealed class HaproxyClusterTests
                 socket.Bind(new IPEndPoint(source, 0));
                 await socket.ConnectAsync(haproxy.Frontend, token);
                 var greeting = await ReadLineAsync(socket, token);
-                var seen = greeting[(greeting.IndexOf(' ', StringComparison.Ordinal) + 1)..];
+                // Counted from the client's side (the greeting names the server), so HAProxy's own readiness probe
+                // and health checks never count as clients.
+                var space = greeting.IndexOf(' ', StringComparison.Ordinal);
+                served.AddOrUpdate(int.Parse(greeting[..space], System.Globalization.CultureInfo.InvariantCulture), 1, (_, n) => n + 1);
+                var seen = greeting[(space + 1)..];
                 if (seen != socket.LocalEndPoint!.ToString())
                 {
                     mismatches.Enqueue($"client {socket.LocalEndPoint} was seen as {seen}");
@@ -169,7 +173,7 @@ public sealed class HaproxyClusterTests
         process.ExitCode.Should().Be(0, "haproxy -c accepts the sample's configuration: " + output + errors);
     }
 
-    private static async Task<TcpServer> StartServerAsync(int index, ConcurrentDictionary<int, int> served)
+    private static async Task<TcpServer> StartServerAsync(int index)
     {
         return await TestServers.StartAsync(
             async (connection, stopping) =>
@@ -180,7 +184,6 @@ public sealed class HaproxyClusterTests
                     return;
                 }
 
-                served.AddOrUpdate(index, 1, (_, n) => n + 1);
                 await connection.SendAsync(Encoding.ASCII.GetBytes($"{index} {connection.RemoteEndPoint}\n"), stopping);
                 await TestServers.EchoAsync(connection, stopping);
             },
