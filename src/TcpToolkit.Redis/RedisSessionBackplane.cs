@@ -30,6 +30,7 @@ namespace TcpToolkit.Redis;
 /// </remarks>
 public sealed class RedisSessionBackplane : ISessionBackplane, IAsyncDisposable
 {
+    private long _failureReports;
     private const byte DataMessage = 0;
     private const byte ProbeMessage = 1;
     private const int ProbeLength = 1 + 16 + 8;
@@ -198,6 +199,7 @@ public sealed class RedisSessionBackplane : ISessionBackplane, IAsyncDisposable
         BinaryPrimitives.WriteInt64BigEndian(probe.AsSpan(17), number);
         var echo = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
         Volatile.Write(ref _probeEcho, echo);
+        var failuresBefore = Volatile.Read(ref _failureReports);
         try
         {
             var receivers = await _subscriber.PublishAsync(_channel, probe).WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -209,7 +211,12 @@ public sealed class RedisSessionBackplane : ISessionBackplane, IAsyncDisposable
                 Volatile.Write(ref _probeEcho, echo);
             }
 
-            SetConnected(true, null);
+            // A probe whose echo came back before a failure was reported (Redis died while it was in flight) proves
+            // nothing about now: it must not flip the state back to connected.
+            if (Volatile.Read(ref _failureReports) == failuresBefore)
+            {
+                SetConnected(true, null);
+            }
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
@@ -275,6 +282,11 @@ public sealed class RedisSessionBackplane : ISessionBackplane, IAsyncDisposable
 
     private void SetConnected(bool connected, string? reason)
     {
+        if (!connected)
+        {
+            Interlocked.Increment(ref _failureReports);
+        }
+
         lock (_lock)
         {
             // The first state is always logged (a backplane that starts while Redis is down says so); after that, changes.
