@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using TcpToolkit.Connections;
@@ -148,6 +149,13 @@ public sealed class MessageServerOptions
         get => _timeProvider;
         set => _timeProvider = value ?? throw new ArgumentNullException(nameof(value));
     }
+
+    /// <summary>
+    /// Gets or sets the factory of the <c>TcpToolkit</c> meter that records the request/response instruments.
+    /// Defaults to <see langword="null"/>: one process-wide meter of that name. A <see cref="MessageServer"/> owns no
+    /// transport, so pass the hosting server's factory for one meter.
+    /// </summary>
+    public IMeterFactory? MeterFactory { get; set; }
 
     /// <summary>
     /// Gets or sets the logger factory (events 300-399). Defaults to <see cref="NullLoggerFactory.Instance"/> (no

@@ -23,7 +23,10 @@ public sealed class RoomTests
     }
 
     [Fact]
-    public void Connections_UsesNoOtherRoom() => Violations(Rooms.Connections).ShouldBeNone(Because(Rooms.Connections));
+    public void Diagnostics_UsesNoOtherRoom() => Violations(Rooms.Diagnostics).ShouldBeNone(Because(Rooms.Diagnostics));
+
+    [Fact]
+    public void Connections_UsesOnlyDiagnostics() => Violations(Rooms.Connections).ShouldBeNone(Because(Rooms.Connections));
 
     [Fact]
     public void Transport_UsesOnlyConnections() => Violations(Rooms.Transport).ShouldBeNone(Because(Rooms.Transport));

@@ -28,7 +28,8 @@ public sealed record Room(string Name, params string[] MayUse)
 }
 
 /// <summary>
-/// The house (STYLE.md §2): Connections is the seam and uses nothing; Transport and InMemory stand on it; Framing
+/// The house (STYLE.md §2): Diagnostics (the meter and activity source names and instruments) is the floor every room
+/// but Datagrams may record on, and uses nothing; Connections is the seam and uses nothing else; Transport and InMemory stand on it; Framing
 /// stands on it; Protocol on Framing; the middleware rooms (Tls, Proxy) on Connections only (they work over any
 /// transport, the in-memory one included), never on a codec; Sessions (registry, groups, broadcast) on Connections and Framing (it broadcasts frames
 /// of any codec), never on a transport; Datagrams (UDP) stands alone; Messaging is the top and may use everything.
@@ -37,20 +38,21 @@ public sealed record Room(string Name, params string[] MayUse)
 /// </summary>
 public static class Rooms
 {
-    public static readonly Room Connections = new("Connections");
-    public static readonly Room Transport = new("Transport", "Connections");
-    public static readonly Room InMemory = new("InMemory", "Connections");
-    public static readonly Room Framing = new("Framing", "Connections");
-    public static readonly Room Protocol = new("Protocol", "Framing", "Connections");
-    public static readonly Room Tls = new("Tls", "Connections");
-    public static readonly Room Proxy = new("Proxy", "Connections");
-    public static readonly Room Sessions = new("Sessions", "Connections", "Framing");
+    public static readonly Room Diagnostics = new("Diagnostics");
+    public static readonly Room Connections = new("Connections", "Diagnostics");
+    public static readonly Room Transport = new("Transport", "Diagnostics", "Connections");
+    public static readonly Room InMemory = new("InMemory", "Diagnostics", "Connections");
+    public static readonly Room Framing = new("Framing", "Diagnostics", "Connections");
+    public static readonly Room Protocol = new("Protocol", "Diagnostics", "Framing", "Connections");
+    public static readonly Room Tls = new("Tls", "Diagnostics", "Connections");
+    public static readonly Room Proxy = new("Proxy", "Diagnostics", "Connections");
+    public static readonly Room Sessions = new("Sessions", "Diagnostics", "Connections", "Framing");
     public static readonly Room Datagrams = new("Datagrams");
     public static readonly Room Messaging = new(
-        "Messaging", "Connections", "Transport", "InMemory", "Framing", "Protocol", "Tls", "Proxy", "Sessions", "Datagrams");
+        "Messaging", "Diagnostics", "Connections", "Transport", "InMemory", "Framing", "Protocol", "Tls", "Proxy", "Sessions", "Datagrams");
 
     public static IReadOnlyList<Room> All { get; } =
-        [Connections, Transport, InMemory, Framing, Protocol, Tls, Proxy, Sessions, Datagrams, Messaging];
+        [Diagnostics, Connections, Transport, InMemory, Framing, Protocol, Tls, Proxy, Sessions, Datagrams, Messaging];
 
     /// <summary>Gets the core package's assembly.</summary>
     public static Assembly Core { get; } = typeof(CloseReason).Assembly;

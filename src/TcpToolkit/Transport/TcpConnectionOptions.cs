@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using TcpToolkit.Connections;
@@ -80,6 +81,13 @@ public abstract class TcpConnectionOptions
         get => _loggerFactory;
         set => _loggerFactory = value ?? throw new ArgumentNullException(nameof(value));
     }
+
+    /// <summary>
+    /// Gets or sets the factory of the <c>TcpToolkit</c> meter (see <see cref="Diagnostics.TcpToolkitTelemetry"/>).
+    /// Defaults to <see langword="null"/>: one process-wide meter of that name. A host passes its DI container's
+    /// factory so the meter's lifetime and tags follow the container's.
+    /// </summary>
+    public IMeterFactory? MeterFactory { get; set; }
 
     /// <summary>Gets or sets the clock for every timeout. Defaults to <see cref="TimeProvider.System"/>; tests use a fake.</summary>
     public TimeProvider TimeProvider
