@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net;
 using System.Security.Cryptography;
+using TcpToolkit.Cli.Metrics;
 using TcpToolkit.Connections;
 using TcpToolkit.Framing;
 using TcpToolkit.Tls;
@@ -15,14 +16,20 @@ internal static class EchoService
     public static Task<int> RunAsync(IPEndPoint endPoint, Codec codec, TextWriter log, Action<EndPoint>? listening, CancellationToken cancellationToken)
         => RunAsync(endPoint, codec, tls: null, log, listening, cancellationToken);
 
+    /// <summary>Serves until <paramref name="cancellationToken"/> fires, without printing metrics.</summary>
+    public static Task<int> RunAsync(IPEndPoint endPoint, Codec codec, TlsSettings? tls, TextWriter log, Action<EndPoint>? listening, CancellationToken cancellationToken)
+        => RunAsync(endPoint, codec, tls, metrics: null, log, listening, cancellationToken);
+
     /// <summary>Serves until <paramref name="cancellationToken"/> fires.</summary>
     /// <param name="endPoint">Where to listen (port 0 picks a free port).</param>
     /// <param name="codec">The wire format.</param>
     /// <param name="tls">TLS (the library's middleware, before the echo), or <see langword="null"/> for plain TCP.</param>
+    /// <param name="metrics">Where to print the server's instruments (<c>--metrics</c>), or <see langword="null"/>.</param>
     /// <param name="log">Receives the "listening on" line.</param>
     /// <param name="listening">Called with the bound endpoint (tests use port 0).</param>
     /// <param name="cancellationToken">Stops the server.</param>
-    public static async Task<int> RunAsync(IPEndPoint endPoint, Codec codec, TlsSettings? tls, TextWriter log, Action<EndPoint>? listening, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(
+        IPEndPoint endPoint, Codec codec, TlsSettings? tls, MetricsOptions? metrics, TextWriter log, Action<EndPoint>? listening, CancellationToken cancellationToken)
     {
         ServerTls? serverTls;
         try
@@ -36,7 +43,13 @@ internal static class EchoService
         }
 
         using var certificates = serverTls;
-        var options = new TcpServerOptions { EndPoints = { endPoint } };
+
+        // --metrics: the server records on its own meter factory, and the printer listens before the server starts
+        // (disposed in reverse: the server stops, then the printer, then the meters).
+        using var meterFactory = metrics is null ? null : new ScopedMeterFactory();
+        using var printer = metrics is null ? null : new MetricsPrinter(metrics, meterFactory!);
+        printer?.Start();
+        var options = new TcpServerOptions { EndPoints = { endPoint }, MeterFactory = meterFactory };
         if (serverTls is not null)
         {
             // A failed handshake closes only that connection (logged at Debug by the middleware, silent here).
