@@ -1,3 +1,3 @@
 using TcpToolkit.Cli;
 
-return await TcptkCommand.Create(Console.Out, Console.Error).Parse(args).InvokeAsync();
+return await TcptkCommand.Create(Console.Out, Console.Error, Terminal.Detect()).Parse(args).InvokeAsync();

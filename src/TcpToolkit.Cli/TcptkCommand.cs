@@ -2,20 +2,25 @@ using System.CommandLine;
 using System.Globalization;
 using System.Net;
 using TcpToolkit.Cli.Bench;
+using TcpToolkit.Cli.Metrics;
 
 namespace TcpToolkit.Cli;
 
 /// <summary>The <c>tcptk</c> command line: listen, connect, echo-server and bench.</summary>
 internal static class TcptkCommand
 {
-    public static RootCommand Create(TextWriter stdout, TextWriter stderr)
+    /// <param name="stdout">The commands' output: bench's result, echo-server's metrics.</param>
+    /// <param name="stderr">Diagnostics and bench's progress.</param>
+    /// <param name="terminal">What the streams are (a terminal gets an in-place progress line and a drawn histogram); default: redirected.</param>
+    public static RootCommand Create(TextWriter stdout, TextWriter stderr, Terminal? terminal = null)
     {
+        terminal ??= Terminal.Redirected;
         var root = new RootCommand("tcptk: TCP listen/connect over stdin/stdout, an echo server and an end-to-end load generator, on TcpToolkit.")
         {
             CreateListen(stderr),
             CreateConnect(stderr),
-            CreateEchoServer(stderr),
-            CreateBench(stdout, stderr),
+            CreateEchoServer(stdout, stderr),
+            CreateBench(stdout, stderr, terminal),
         };
         return root;
     }
@@ -59,62 +64,17 @@ internal static class TcptkCommand
         return option;
     }
 
-    /// <summary>A server's TLS options: <c>--tls</c>, <c>--cert PATH</c> (PFX) and <c>--cert-password</c>.</summary>
-    private static (Option<bool> Tls, Option<string?> Cert, Option<string?> CertPassword) ServerTlsOptions()
-    {
-        var tls = new Option<bool>("--tls") { Description = "Speak TLS (TcpToolkit's TLS middleware, TLS 1.2 and 1.3)." };
-        var cert = new Option<string?>("--cert") { Description = "With --tls: the server certificate (PFX; its other certificates are sent as intermediates); default: a throwaway self-signed certificate for localhost." };
-        var certPassword = new Option<string?>("--cert-password") { Description = "With --cert: the PFX password." };
-        return (tls, cert, certPassword);
-    }
-
-    /// <summary>A client's TLS options: <c>--tls</c> and <c>--insecure</c>.</summary>
-    private static (Option<bool> Tls, Option<bool> Insecure) ClientTlsOptions()
-    {
-        var tls = new Option<bool>("--tls") { Description = "Speak TLS (TcpToolkit's TLS middleware); the server certificate is validated for --host." };
-        var insecure = new Option<bool>("--insecure") { Description = "With --tls: accept any server certificate (test servers only)." };
-        return (tls, insecure);
-    }
-
-    /// <summary>The options' TLS settings for a server, or <see langword="null"/> without <c>--tls</c>.</summary>
-    private static TlsSettings? ServerTlsSettings(ParseResult result, (Option<bool> Tls, Option<string?> Cert, Option<string?> CertPassword) options)
-        => result.GetValue(options.Tls) ? new TlsSettings(result.GetValue(options.Cert), result.GetValue(options.CertPassword)) : null;
-
-    /// <summary>The options' TLS settings for a client, or <see langword="null"/> without <c>--tls</c>.</summary>
-    private static TlsSettings? ClientTlsSettings(ParseResult result, (Option<bool> Tls, Option<bool> Insecure) options)
-        => result.GetValue(options.Tls) ? new TlsSettings(Insecure: result.GetValue(options.Insecure)) : null;
-
-    /// <summary>Rejects the TLS sub-options without <c>--tls</c> (they would be silently ignored).</summary>
-    private static void RequireTls(Command command, Option<bool> tls, params Option[] options)
-    {
-        command.Validators.Add(result =>
-        {
-            if (result.GetValue(tls))
-            {
-                return;
-            }
-
-            foreach (var option in options)
-            {
-                if (result.GetResult(option) is { Implicit: false })
-                {
-                    result.AddError(option.Name + " needs --tls.");
-                }
-            }
-        });
-    }
-
     private static Command CreateListen(TextWriter stderr)
     {
         var host = HostOption("127.0.0.1");
         var port = PortOption(defaultPort: null);
         var framing = FramingOption(Codecs.Names);
-        var tlsOptions = ServerTlsOptions();
-        var (tls, cert, certPassword) = tlsOptions;
+        var tls = new ServerTlsArguments();
         var command = new Command("listen", "Accepts one connection and joins it to stdin/stdout (framed codecs: one stdin line = one frame, one frame = one stdout line).")
         {
-            host, port, framing, tls, cert, certPassword,
+            host, port, framing,
         };
+        tls.AddTo(command);
         command.SetAction(async (result, cancellationToken) =>
         {
             using var stdin = Console.OpenStandardInput();
@@ -122,7 +82,7 @@ internal static class TcptkCommand
             return await StdioCommands.ListenAsync(
                 Endpoint(result.GetValue(host)!, result.GetValue(port)),
                 Codecs.Parse(result.GetValue(framing)!),
-                ServerTlsSettings(result, tlsOptions),
+                tls.Settings(result),
                 stdin,
                 stdout,
                 stderr,
@@ -137,12 +97,12 @@ internal static class TcptkCommand
         var host = HostOption("127.0.0.1");
         var port = PortOption(defaultPort: null);
         var framing = FramingOption(Codecs.Names);
-        var tlsOptions = ClientTlsOptions();
-        var (tls, insecure) = tlsOptions;
+        var tls = new ClientTlsArguments();
         var command = new Command("connect", "Connects and joins the connection to stdin/stdout (framed codecs: one stdin line = one frame, one frame = one stdout line).")
         {
-            host, port, framing, tls, insecure,
+            host, port, framing,
         };
+        tls.AddTo(command);
         command.SetAction(async (result, cancellationToken) =>
         {
             using var stdin = Console.OpenStandardInput();
@@ -151,7 +111,7 @@ internal static class TcptkCommand
                 result.GetValue(host)!,
                 result.GetValue(port),
                 Codecs.Parse(result.GetValue(framing)!),
-                ClientTlsSettings(result, tlsOptions),
+                tls.Settings(result),
                 stdin,
                 stdout,
                 stderr,
@@ -178,26 +138,30 @@ internal static class TcptkCommand
     private static void ApplyBusyPoll(ParseResult result, Option<string> busyPoll)
         => AppContext.SetData("TcpToolkit.BusyPoll", result.GetValue(busyPoll));
 
-    private static Command CreateEchoServer(TextWriter stderr)
+    private static Command CreateEchoServer(TextWriter stdout, TextWriter stderr)
     {
         var host = HostOption("127.0.0.1");
         var port = PortOption(defaultPort: 65432);
         var framing = FramingOption(Codecs.Names);
         var busyPoll = BusyPollOption();
-        var tlsOptions = ServerTlsOptions();
-        var (tls, cert, certPassword) = tlsOptions;
+        var metrics = new Option<bool>("--metrics")
+        {
+            Description = "Print the server's own instruments (the TcpToolkit meter) to stdout once a second: counters as total and rate, up-down counters and gauges as values, histograms as count, p50, p99 and max of the last second.",
+        };
+        var tls = new ServerTlsArguments();
         var command = new Command("echo-server", "Echoes every connection until Ctrl+C: raw bytes, or each decoded frame re-encoded; over TLS with --tls.")
         {
-            host, port, framing, busyPoll, tls, cert, certPassword,
+            host, port, framing, busyPoll, metrics,
         };
-        RequireTls(command, tls, cert, certPassword);
+        tls.AddTo(command);
         command.SetAction((result, cancellationToken) =>
         {
             ApplyBusyPoll(result, busyPoll);
             return EchoService.RunAsync(
                 Endpoint(result.GetValue(host)!, result.GetValue(port)),
                 Codecs.Parse(result.GetValue(framing)!),
-                ServerTlsSettings(result, tlsOptions),
+                tls.Settings(result),
+                result.GetValue(metrics) ? new MetricsOptions(stdout) : null,
                 stderr,
                 listening: null,
                 cancellationToken);
@@ -205,7 +169,7 @@ internal static class TcptkCommand
         return command;
     }
 
-    private static Command CreateBench(TextWriter stdout, TextWriter stderr)
+    private static Command CreateBench(TextWriter stdout, TextWriter stderr, Terminal terminal)
     {
         var host = HostOption("127.0.0.1");
         var port = PortOption(defaultPort: 65432);
@@ -215,17 +179,17 @@ internal static class TcptkCommand
         var size = Positive(new Option<int>("--size", "-s") { Description = "Payload bytes per message (raw: bytes echoed per message).", DefaultValueFactory = _ => 32 }, 1_000_000);
         var duration = new Option<double>("--duration", "-t") { Description = "Seconds measured.", DefaultValueFactory = _ => 10 };
         var warmUp = new Option<double>("--warmup", "-w") { Description = "Seconds run before measuring.", DefaultValueFactory = _ => 2 };
-        var json = new Option<bool>("--json") { Description = "Print a one-line JSON summary instead of the report." };
+        var json = new Option<bool>("--json") { Description = "Print a one-line JSON summary instead of the report and the histogram (and no progress)." };
+        var noProgress = new Option<bool>("--no-progress") { Description = "Print no progress while running (by default: a line rewritten in place on a terminal, a line a second when stderr is redirected)." };
         var busyPoll = BusyPollOption();
-        var tlsOptions = ClientTlsOptions();
-        var (tls, insecure) = tlsOptions;
+        var tls = new ClientTlsArguments();
         duration.Validators.Add(r => AtLeast(r, 0.1));
         warmUp.Validators.Add(r => AtLeast(r, 0));
         var command = new Command("bench", "Load-tests an echo server: C connections x D messages in flight, every echoed byte checked; reports msg/s, MB/s and round-trip latency percentiles.")
         {
-            host, port, framing, connections, depth, size, duration, warmUp, json, busyPoll, tls, insecure,
+            host, port, framing, connections, depth, size, duration, warmUp, json, noProgress, busyPoll,
         };
-        RequireTls(command, tls, insecure);
+        tls.AddTo(command);
         command.Validators.Add(result =>
         {
             var codec = result.GetValue(framing);
@@ -247,9 +211,18 @@ internal static class TcptkCommand
                 result.GetValue(size),
                 TimeSpan.FromSeconds(result.GetValue(duration)),
                 TimeSpan.FromSeconds(result.GetValue(warmUp)),
-                ClientTlsSettings(result, tlsOptions));
+                tls.Settings(result));
+
+            // The result goes to stdout, the progress to stderr: `tcptk bench > report.txt` still shows the progress, and
+            // --json (machine output: the benchmarks harness, CI) stays one line on stdout and silent on stderr.
             var asJson = result.GetValue(json);
-            return await BenchCommand.RunAsync(settings, asJson, stdout, stderr, progress: !asJson && !Console.IsOutputRedirected, cancellationToken);
+            var output = new BenchOutput(stdout, stderr)
+            {
+                Json = asJson,
+                Progress = asJson || result.GetValue(noProgress) ? null : new BenchProgressOptions(stderr, terminal.StderrIsTerminal, terminal.Width),
+                Chart = terminal.StdoutIsTerminal ? new ChartStyle(terminal.Width, terminal.Unicode) : ChartStyle.Plain,
+            };
+            return await BenchCommand.RunAsync(settings, output, cancellationToken);
         });
         return command;
     }

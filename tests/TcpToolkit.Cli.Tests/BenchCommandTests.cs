@@ -24,7 +24,7 @@ public sealed class BenchCommandTests
         var stdout = new StringWriter();
         var settings = new BenchSettings("127.0.0.1", endPoint.Port, codec, Connections: 4, Depth: 8, size, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(0.2));
 
-        var exitCode = await BenchCommand.RunAsync(settings, json: true, stdout, TextWriter.Null, progress: false, cancellationToken)
+        var exitCode = await BenchCommand.RunAsync(settings, new BenchOutput(stdout, TextWriter.Null) { Json = true }, cancellationToken)
             .WaitAsync(TestTimeouts.Default, cancellationToken);
         await stopServer.CancelAsync();
         (await server.WaitAsync(TestTimeouts.Default, cancellationToken)).Should().Be(0);
@@ -77,7 +77,7 @@ public sealed class BenchCommandTests
         var stdout = new StringWriter();
         var settings = new BenchSettings("127.0.0.1", port, Codec.Length32, Connections: 1, Depth: 4, Size: 32, TimeSpan.FromSeconds(0.5), TimeSpan.Zero);
 
-        var exitCode = await BenchCommand.RunAsync(settings, json: false, stdout, TextWriter.Null, progress: false, cancellationToken)
+        var exitCode = await BenchCommand.RunAsync(settings, new BenchOutput(stdout, TextWriter.Null), cancellationToken)
             .WaitAsync(TestTimeouts.Default, cancellationToken);
 
         exitCode.Should().Be(2);

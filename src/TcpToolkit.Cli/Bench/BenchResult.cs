@@ -15,6 +15,7 @@ internal sealed class BenchResult
         Messages = messages;
         Elapsed = elapsed;
         Errors = errors;
+        Latency = latency;
         var seconds = Math.Max(elapsed.TotalSeconds, 1e-9);
         MessagesPerSecond = messages / seconds;
         MegabytesPerSecond = messages * (double)settings.Size / seconds / 1e6;
@@ -35,6 +36,9 @@ internal sealed class BenchResult
     public TimeSpan Elapsed { get; }
 
     public IReadOnlyList<string> Errors { get; }
+
+    /// <summary>Gets the measured round trips (in <see cref="Stopwatch"/> ticks), for the histogram under the report.</summary>
+    public LatencyHistogram Latency { get; }
 
     public double MessagesPerSecond { get; }
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using TcpToolkit.Tls;
@@ -15,9 +14,10 @@ internal static class BenchRunner
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(5);
 
     /// <param name="settings">What to run.</param>
-    /// <param name="progress">Where the live progress line goes, or <see langword="null"/> for none.</param>
+    /// <param name="progress">Where and how the live progress goes, or <see langword="null"/> for none.</param>
+    /// <param name="timeProvider">The clock of the warm-up, the measured window and the progress (tests use a fake one).</param>
     /// <param name="cancellationToken">Ends the run early (the result covers what was measured).</param>
-    public static async Task<BenchResult> RunAsync(BenchSettings settings, TextWriter? progress, CancellationToken cancellationToken)
+    public static async Task<BenchResult> RunAsync(BenchSettings settings, BenchProgressOptions? progress, TimeProvider timeProvider, CancellationToken cancellationToken)
     {
         var messages = new MessageSet(settings.Codec, settings.Size);
         var phase = new BenchPhase();
@@ -39,17 +39,18 @@ internal static class BenchRunner
         var connections = await Task.WhenAll(connecting);
         var negotiated = connections[0].GetFeature<TlsConnectionInfo>() is { } session ? session.Protocol + ", " + session.CipherSuite : null;
         var loads = connections.Select(c => new LoadConnection(c, messages, settings.Depth, phase)).ToArray();
-        var started = Stopwatch.GetTimestamp();
+        using var schedule = new BenchSchedule(phase, settings.WarmUp, settings.Duration, timeProvider);
+        using var display = progress is null ? null : new BenchProgress(progress, schedule, phase, loads);
         var loops = loads.Select(load => Task.Run(load.RunAsync, CancellationToken.None)).ToArray();
         var all = Task.WhenAll(loops);
+        schedule.Start();
+        display?.Start(Header(settings, negotiated));
 
-        await RunPhaseAsync(settings.WarmUp, started, "warm-up", settings.Size, loads, progress, all, cancellationToken);
-        phase.MoveTo(BenchPhase.Measure);
-        var measureStart = Stopwatch.GetTimestamp();
-        await RunPhaseAsync(settings.Duration, started, "measure", settings.Size, loads, progress, all, cancellationToken);
-        phase.MoveTo(BenchPhase.Done);
-        var elapsed = Stopwatch.GetElapsedTime(measureStart);
-        progress?.WriteLine();
+        // The schedule's timers end the run; Ctrl+C, or every connection failing, ends it early.
+        await ((Task)Task.WhenAny(schedule.Ended, all)).WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        schedule.End();
+        var elapsed = schedule.Measured;
+        display?.Stop();
 
         // Each loop returns after its next echo; a server that stopped answering is aborted instead.
         await all.WaitAsync(StopTimeout, CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
@@ -83,47 +84,9 @@ internal static class BenchRunner
         return new BenchResult(settings, measured, elapsed, histogram, errors, negotiated);
     }
 
-    private static async Task RunPhaseAsync(
-        TimeSpan length, long started, string name, int size, LoadConnection[] loads, TextWriter? progress, Task loops, CancellationToken cancellationToken)
-    {
-        var end = Stopwatch.GetTimestamp() + (long)(length.TotalSeconds * Stopwatch.Frequency);
-        var lastCount = Total(loads);
-        var lastTime = Stopwatch.GetTimestamp();
-        while (!cancellationToken.IsCancellationRequested && !loops.IsCompleted)
-        {
-            var remaining = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), end);
-            if (remaining <= TimeSpan.Zero)
-            {
-                return;
-            }
-
-            var tick = remaining < TimeSpan.FromSeconds(1) ? remaining : TimeSpan.FromSeconds(1);
-            await Task.WhenAny(Task.Delay(tick, cancellationToken), loops);
-            if (progress is not null)
-            {
-                var now = Stopwatch.GetTimestamp();
-                var count = Total(loads);
-                var seconds = Math.Max((now - lastTime) / (double)Stopwatch.Frequency, 1e-9);
-                var rate = (count - lastCount) / seconds;
-                progress.Write(string.Create(
-                    CultureInfo.InvariantCulture,
-                    $"\r  {Stopwatch.GetElapsedTime(started).TotalSeconds,5:0.0} s  {name,-8} {rate,12:N0} msg/s {rate * size / 1e6,10:N1} MB/s   "));
-                lastCount = count;
-                lastTime = now;
-            }
-        }
-    }
-
-    private static long Total(LoadConnection[] loads)
-    {
-        long total = 0;
-        foreach (var load in loads)
-        {
-            total += load.TotalMessages;
-        }
-
-        return total;
-    }
+    private static string Header(BenchSettings s, string? tls) => string.Create(
+        CultureInfo.InvariantCulture,
+        $"tcptk bench: {s.Connections} connections to {s.Host}:{s.Port} ({Codecs.Name(s.Codec)}{(tls is null ? "" : ", " + tls)}), {s.WarmUp.TotalSeconds:0.###} s warm-up, then {s.Duration.TotalSeconds:0.###} s measured");
 
     private static async Task<EndPoint> ResolveAsync(string host, int port, CancellationToken cancellationToken)
     {
