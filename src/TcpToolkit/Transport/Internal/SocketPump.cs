@@ -31,6 +31,7 @@ internal sealed class SocketPump
     private readonly Pipe _output;
     private readonly SocketIO _io;
     private readonly Lock _shutdownLock = new();
+    private readonly ITransportObserver? _observer;
 
     private Task _receiveTask = Task.CompletedTask;
     private Task _sendTask = Task.CompletedTask;
@@ -46,9 +47,11 @@ internal sealed class SocketPump
     private long _sendsCompleted;
     private volatile bool _sendPending;
     private volatile bool _receivePaused;
+    private int _loopsRunning;
 
-    public SocketPump(Socket socket, ConnectionSettings settings, string connectionId, SocketIO? io = null)
+    public SocketPump(Socket socket, ConnectionSettings settings, string connectionId, SocketIO? io = null, ITransportObserver? observer = null)
     {
+        _observer = observer;
         _socket = socket;
         _settings = settings;
         _connectionId = connectionId;
@@ -93,6 +96,7 @@ internal sealed class SocketPump
 
     public void Start()
     {
+        _loopsRunning = 2;
         _receiveTask = ReceiveLoopAsync();
         _sendTask = SendLoopAsync();
     }
@@ -184,24 +188,31 @@ internal sealed class SocketPump
             error = ex;
         }
 
-        if (error is null)
+        try
         {
-            await writer.CompleteAsync().ConfigureAwait(false);
-            return;
-        }
+            if (error is null)
+            {
+                await writer.CompleteAsync().ConfigureAwait(false);
+                return;
+            }
 
-        var mapped = SocketErrors.Map(error, _aborted, _abortReason);
-        if (!_aborted)
+            var mapped = SocketErrors.Map(error, _aborted, _abortReason);
+            if (!_aborted)
+            {
+                _transportError ??= mapped;
+                SocketLog.ReceiveFailed(_settings.Logger, _connectionId, mapped);
+
+                // The transport is broken both ways: stop the send loop too.
+                CloseSocket(reset: true);
+                _output.Reader.CancelPendingRead();
+            }
+
+            await writer.CompleteAsync(mapped).ConfigureAwait(false);
+        }
+        finally
         {
-            _transportError ??= mapped;
-            SocketLog.ReceiveFailed(_settings.Logger, _connectionId, mapped);
-
-            // The transport is broken both ways: stop the send loop too.
-            CloseSocket(reset: true);
-            _output.Reader.CancelPendingRead();
+            OnLoopEnded();
         }
-
-        await writer.CompleteAsync(mapped).ConfigureAwait(false);
     }
 
     private async Task SendLoopAsync()
@@ -286,7 +297,26 @@ internal sealed class SocketPump
             ShutdownSend();
         }
 
-        await reader.CompleteAsync(completion).ConfigureAwait(false);
+        try
+        {
+            await reader.CompleteAsync(completion).ConfigureAwait(false);
+        }
+        finally
+        {
+            OnLoopEnded();
+        }
+    }
+
+    /// <summary>
+    /// Tells the observer once both loops are over: a callback, not an awaited <c>Task.WhenAll</c>, so an idle
+    /// connection holds no waiting state machine for it (issue #17's idle budget).
+    /// </summary>
+    private void OnLoopEnded()
+    {
+        if (Interlocked.Decrement(ref _loopsRunning) == 0)
+        {
+            _observer?.OnTransportEnded();
+        }
     }
 
     private void ShutdownSend()
