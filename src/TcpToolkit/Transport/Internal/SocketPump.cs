@@ -28,7 +28,7 @@ internal sealed class SocketPump
     private readonly ConnectionSettings _settings;
     private readonly string _connectionId;
     private readonly Pipe _input;
-    private readonly Pipe _output;
+    private Pipe? _output;
     private readonly SocketIO _io;
     private readonly Lock _shutdownLock = new();
     private readonly ITransportObserver? _observer;
@@ -64,14 +64,19 @@ internal sealed class SocketPump
         _settings = settings;
         _connectionId = connectionId;
         _input = new Pipe(settings.InputOptions);
-        _output = new Pipe(settings.OutputOptions);
-        _outputWriter = new ConnectionOutput(_output.Writer, this);
+        _outputWriter = new ConnectionOutput(this);
         _io = io ?? SocketIO.Create(socket, settings);
         settings.Hooks?.ConnectionStarting?.Invoke(socket);
     }
 
     /// <summary>The application reads what the peer sent from here.</summary>
     public PipeReader Input => _input.Reader;
+
+    /// <summary>
+    /// Gets the output pipe, created at the first write, flush, completion or abort (issue #17: a connection that
+    /// has not written holds no output pipe).
+    /// </summary>
+    public Pipe OutputPipe => Volatile.Read(ref _output) ?? CreateOutputPipe();
 
     /// <summary>The application writes what goes to the peer here.</summary>
     public PipeWriter Output => _outputWriter;
@@ -128,6 +133,12 @@ internal sealed class SocketPump
         _receiveTask = ReceiveLoopAsync();
     }
 
+    private Pipe CreateOutputPipe()
+    {
+        var pipe = new Pipe(_settings.OutputOptions);
+        return Interlocked.CompareExchange(ref _output, pipe, null) ?? pipe;
+    }
+
     /// <summary>
     /// Called after the application flushed or completed the output, and after a cancel of the send side: starts a
     /// send run on this thread unless one is active (the output pipe's reader scheduler is inline, so this is where
@@ -158,7 +169,7 @@ internal sealed class SocketPump
         ThreadPool.UnsafeQueueUserWorkItem(
             static pump =>
             {
-                pump._output.Reader.CancelPendingRead();
+                pump.OutputPipe.Reader.CancelPendingRead();
                 pump.SignalOutput();
             },
             this,
@@ -252,7 +263,7 @@ internal sealed class SocketPump
 
                 // The transport is broken both ways: stop the send loop too.
                 CloseSocket(reset: true);
-                _output.Reader.CancelPendingRead();
+                OutputPipe.Reader.CancelPendingRead();
                 SignalOutput();
             }
 
@@ -272,7 +283,7 @@ internal sealed class SocketPump
     /// </summary>
     private async Task SendRunAsync()
     {
-        var reader = _output.Reader;
+        var reader = OutputPipe.Reader;
         Exception? error = null;
         var withoutWait = 0;
         try
