@@ -18,7 +18,7 @@ namespace TcpToolkit.Transport;
 /// completes <see cref="Connection.Input"/>. <see cref="CloseAsync"/> closes gracefully, <see cref="Abort(CloseReason, string?)"/>
 /// resets. Disposing closes gracefully within the close timeout, then aborts.
 /// </remarks>
-public sealed partial class TcpConnection : Connection
+public sealed partial class TcpConnection : Connection, ITransportObserver
 {
     private static long s_lastId;
 
@@ -40,14 +40,13 @@ public sealed partial class TcpConnection : Connection
         Id = "tcp-" + Interlocked.Increment(ref s_lastId).ToString("x", System.Globalization.CultureInfo.InvariantCulture);
         LocalEndPoint = socket.LocalEndPoint;
         RemoteEndPoint = socket.RemoteEndPoint;
-        _pump = new SocketPump(socket, settings, Id, io);
+        _pump = new SocketPump(socket, settings, Id, io, this);
         _input = new ConnectionInput(_pump.Input);
         _socketPipe = new DuplexPipe(_input, _pump.Output);
         _transport = _socketPipe;
         _timeouts = new TimeoutTracker(settings.Timeouts, settings.TimeProvider, settings.TimeProvider.GetTimestamp());
         SocketLog.ConnectionOpened(settings.Logger, Id, LocalEndPoint?.ToString(), RemoteEndPoint?.ToString());
         _pump.Start();
-        _ = ObserveTransportAsync();
     }
 
     /// <inheritdoc />
@@ -160,9 +159,9 @@ public sealed partial class TcpConnection : Connection
         CancelClosedToken();
     }
 
-    private async Task ObserveTransportAsync()
+    /// <inheritdoc />
+    void ITransportObserver.OnTransportEnded()
     {
-        await _pump.WaitForLoopsAsync().ConfigureAwait(false);
         SetTransportCloseReason();
         CancelClosedToken();
     }

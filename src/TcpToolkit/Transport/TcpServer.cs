@@ -347,9 +347,12 @@ public sealed class TcpServer : IAsyncDisposable
             return;
         }
 
-        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _connections[connection] = gate.Task;
-        _ = RunConnectionAsync(connection, pipeline, gate);
+        // The connection is in the set before its handler can end (and remove it); the handler's own task replaces
+        // the placeholder unless it has ended already. StopAsync reads the set only after the accept loops ended, so
+        // it never sees a placeholder. No gate object per connection (issue #17's idle budget).
+        _connections[connection] = Task.CompletedTask;
+        var run = RunConnectionAsync(connection, pipeline);
+        _connections.TryUpdate(connection, run, Task.CompletedTask);
     }
 
     private static string? TryGetRemoteEndPoint(Socket socket)
@@ -383,7 +386,7 @@ public sealed class TcpServer : IAsyncDisposable
         }
     }
 
-    private async Task RunConnectionAsync(TcpConnection connection, ConnectionHandler pipeline, TaskCompletionSource done)
+    private async Task RunConnectionAsync(TcpConnection connection, ConnectionHandler pipeline)
     {
         try
         {
@@ -418,7 +421,6 @@ public sealed class TcpServer : IAsyncDisposable
         finally
         {
             _connections.TryRemove(connection, out _);
-            done.TrySetResult();
         }
     }
 

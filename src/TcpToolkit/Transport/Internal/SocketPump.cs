@@ -28,12 +28,21 @@ internal sealed class SocketPump
     private readonly ConnectionSettings _settings;
     private readonly string _connectionId;
     private readonly Pipe _input;
-    private readonly Pipe _output;
+    private Pipe? _output;
     private readonly SocketIO _io;
     private readonly Lock _shutdownLock = new();
+    private readonly ITransportObserver? _observer;
 
     private Task _receiveTask = Task.CompletedTask;
-    private Task _sendTask = Task.CompletedTask;
+    private readonly ConnectionOutput _outputWriter;
+    private TaskCompletionSource? _sendDone;
+    private int _sendEnded;
+
+    // The send side runs only while there is output (issue #17: an idle connection holds no waiting send loop). A
+    // flush, a completion or a cancel bumps _outputSignals and starts a run unless one is active (_sending = 1); a run
+    // that finds nothing to send parks (back to 0) unless a signal came in the meantime.
+    private int _sending;
+    private int _outputSignals;
     private volatile bool _aborted;
     private volatile string? _abortReason;
     private volatile Exception? _transportError;
@@ -46,14 +55,16 @@ internal sealed class SocketPump
     private long _sendsCompleted;
     private volatile bool _sendPending;
     private volatile bool _receivePaused;
+    private int _loopsRunning;
 
-    public SocketPump(Socket socket, ConnectionSettings settings, string connectionId, SocketIO? io = null)
+    public SocketPump(Socket socket, ConnectionSettings settings, string connectionId, SocketIO? io = null, ITransportObserver? observer = null)
     {
+        _observer = observer;
         _socket = socket;
         _settings = settings;
         _connectionId = connectionId;
         _input = new Pipe(settings.InputOptions);
-        _output = new Pipe(settings.OutputOptions);
+        _outputWriter = new ConnectionOutput(this);
         _io = io ?? SocketIO.Create(socket, settings);
         settings.Hooks?.ConnectionStarting?.Invoke(socket);
     }
@@ -61,8 +72,14 @@ internal sealed class SocketPump
     /// <summary>The application reads what the peer sent from here.</summary>
     public PipeReader Input => _input.Reader;
 
+    /// <summary>
+    /// Gets the output pipe, created at the first write, flush, completion or abort (issue #17: a connection that
+    /// has not written holds no output pipe).
+    /// </summary>
+    public Pipe OutputPipe => Volatile.Read(ref _output) ?? CreateOutputPipe();
+
     /// <summary>The application writes what goes to the peer here.</summary>
-    public PipeWriter Output => _output.Writer;
+    public PipeWriter Output => _outputWriter;
 
     /// <summary>Gets whether the peer sent FIN.</summary>
     public bool ReceivedFin { get; private set; }
@@ -71,7 +88,26 @@ internal sealed class SocketPump
     public Exception? TransportError => _transportError;
 
     /// <summary>Gets the task of the send loop: it ends after the FIN went out, or on error or abort.</summary>
-    public Task SendCompletion => _sendTask;
+    public Task SendCompletion
+    {
+        get
+        {
+            if (Volatile.Read(ref _sendEnded) != 0)
+            {
+                return Task.CompletedTask;
+            }
+
+            // Created only when someone waits (a close): an idle connection holds none.
+            Interlocked.CompareExchange(ref _sendDone, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), null);
+            var done = _sendDone!;
+            if (Volatile.Read(ref _sendEnded) != 0)
+            {
+                done.TrySetResult();
+            }
+
+            return done.Task;
+        }
+    }
 
     /// <summary>Gets whether this side aborted the connection.</summary>
     public bool IsAborted => _aborted;
@@ -93,8 +129,28 @@ internal sealed class SocketPump
 
     public void Start()
     {
+        _loopsRunning = 2;
         _receiveTask = ReceiveLoopAsync();
-        _sendTask = SendLoopAsync();
+    }
+
+    private Pipe CreateOutputPipe()
+    {
+        var pipe = new Pipe(_settings.OutputOptions);
+        return Interlocked.CompareExchange(ref _output, pipe, null) ?? pipe;
+    }
+
+    /// <summary>
+    /// Called after the application flushed or completed the output, and after a cancel of the send side: starts a
+    /// send run on this thread unless one is active (the output pipe's reader scheduler is inline, so this is where
+    /// a waiting send loop would have resumed too).
+    /// </summary>
+    public void SignalOutput()
+    {
+        Interlocked.Increment(ref _outputSignals);
+        if (Volatile.Read(ref _sending) == 0 && Interlocked.CompareExchange(ref _sending, 1, 0) == 0)
+        {
+            _ = SendRunAsync();
+        }
     }
 
     /// <summary>Aborts the connection: pending operations fail and the peer gets RST.</summary>
@@ -110,14 +166,21 @@ internal sealed class SocketPump
         CloseSocket(reset: true);
 
         // The send loop may be waiting for the application; release it.
-        ThreadPool.UnsafeQueueUserWorkItem(static pump => pump._output.Reader.CancelPendingRead(), this, preferLocal: false);
+        ThreadPool.UnsafeQueueUserWorkItem(
+            static pump =>
+            {
+                pump.OutputPipe.Reader.CancelPendingRead();
+                pump.SignalOutput();
+            },
+            this,
+            preferLocal: false);
     }
 
     /// <summary>Closes the socket after a graceful shutdown (both loops finish quickly once it is closed).</summary>
     public void CloseSocket() => CloseSocket(reset: false);
 
     /// <summary>Waits until both loops have ended.</summary>
-    public Task WaitForLoopsAsync() => Task.WhenAll(_receiveTask, _sendTask);
+    public Task WaitForLoopsAsync() => Task.WhenAll(_receiveTask, SendCompletion);
 
     private async Task ReceiveLoopAsync()
     {
@@ -184,41 +247,63 @@ internal sealed class SocketPump
             error = ex;
         }
 
-        if (error is null)
+        try
         {
-            await writer.CompleteAsync().ConfigureAwait(false);
-            return;
-        }
+            if (error is null)
+            {
+                await writer.CompleteAsync().ConfigureAwait(false);
+                return;
+            }
 
-        var mapped = SocketErrors.Map(error, _aborted, _abortReason);
-        if (!_aborted)
+            var mapped = SocketErrors.Map(error, _aborted, _abortReason);
+            if (!_aborted)
+            {
+                _transportError ??= mapped;
+                SocketLog.ReceiveFailed(_settings.Logger, _connectionId, mapped);
+
+                // The transport is broken both ways: stop the send loop too.
+                CloseSocket(reset: true);
+                OutputPipe.Reader.CancelPendingRead();
+                SignalOutput();
+            }
+
+            await writer.CompleteAsync(mapped).ConfigureAwait(false);
+        }
+        finally
         {
-            _transportError ??= mapped;
-            SocketLog.ReceiveFailed(_settings.Logger, _connectionId, mapped);
-
-            // The transport is broken both ways: stop the send loop too.
-            CloseSocket(reset: true);
-            _output.Reader.CancelPendingRead();
+            OnLoopEnded();
         }
-
-        await writer.CompleteAsync(mapped).ConfigureAwait(false);
     }
 
-    private async Task SendLoopAsync()
+    /// <summary>
+    /// One send run: sends what the application flushed, and parks (returns without completing anything) when the
+    /// output pipe is empty; the next <see cref="SignalOutput"/> starts a new run. A run that meets the end of the
+    /// output (completion, cancel, error) ends the send side for good: FIN or the mapped error, then the pipe's reader
+    /// is completed. A run that never has to wait completes synchronously: no state machine is allocated.
+    /// </summary>
+    private async Task SendRunAsync()
     {
-        var reader = _output.Reader;
+        var reader = OutputPipe.Reader;
         Exception? error = null;
         var withoutWait = 0;
         try
         {
             while (true)
             {
-                var read = reader.ReadAsync();
-                if (!read.IsCompleted)
+                var seen = Volatile.Read(ref _outputSignals);
+                if (!reader.TryRead(out var result))
                 {
-                    withoutWait = 0;
+                    // Park, unless a flush came in after `seen`: its signal saw this run active and started none.
+                    Interlocked.Exchange(ref _sending, 0);
+                    if (Volatile.Read(ref _outputSignals) == seen || Interlocked.CompareExchange(ref _sending, 1, 0) != 0)
+                    {
+                        return;
+                    }
+
+                    continue;
                 }
-                else if (++withoutWait >= MaxOperationsWithoutWait && Epoll.EpollLoop.IsLoopThread)
+
+                if (++withoutWait >= MaxOperationsWithoutWait && Epoll.EpollLoop.IsLoopThread)
                 {
                     // Fairness, as in the receive loop: an application that writes as fast as the peer reads would
                     // otherwise keep the loop in one callback.
@@ -226,7 +311,6 @@ internal sealed class SocketPump
                     await Task.Yield();
                 }
 
-                var result = await read.ConfigureAwait(false);
                 if (result.IsCanceled)
                 {
                     break;
@@ -286,7 +370,29 @@ internal sealed class SocketPump
             ShutdownSend();
         }
 
-        await reader.CompleteAsync(completion).ConfigureAwait(false);
+        try
+        {
+            await reader.CompleteAsync(completion).ConfigureAwait(false);
+        }
+        finally
+        {
+            // _sending stays 1: no run starts after the end.
+            Interlocked.Exchange(ref _sendEnded, 1);
+            Volatile.Read(ref _sendDone)?.TrySetResult();
+            OnLoopEnded();
+        }
+    }
+
+    /// <summary>
+    /// Tells the observer once both loops are over: a callback, not an awaited <c>Task.WhenAll</c>, so an idle
+    /// connection holds no waiting state machine for it (issue #17's idle budget).
+    /// </summary>
+    private void OnLoopEnded()
+    {
+        if (Interlocked.Decrement(ref _loopsRunning) == 0)
+        {
+            _observer?.OnTransportEnded();
+        }
     }
 
     private void ShutdownSend()

@@ -31,12 +31,30 @@ internal sealed class EpollSocketIO : SocketIO
     private volatile string? _failure;
     private Exception? _failureCause;
 
-    /// <summary>Puts <paramref name="socket"/> on <paramref name="loop"/>.</summary>
+    /// <summary>Puts a connected <paramref name="socket"/> on <paramref name="loop"/>.</summary>
     /// <exception cref="SocketException">The loop could not take it (<c>epoll_ctl</c> failed, or the loop has failed).</exception>
     public EpollSocketIO(Socket socket, EpollLoop loop)
+        : this(socket, loop, connected: true)
     {
-        socket.Blocking = false;
+    }
+
+    private EpollSocketIO(Socket socket, EpollLoop loop, bool connected)
+    {
         _handle = socket.SafeHandle;
+        if (connected)
+        {
+            // O_NONBLOCK straight on the descriptor: .NET's Socket.Blocking setter would create the socket's
+            // SocketAsyncContext (152 B and two locks per connection, issue #17's idle budget) for an engine that never
+            // sees the socket. Nothing of .NET's that this engine still calls (Shutdown, LingerState, Dispose) depends
+            // on the flag it would record.
+            SetNonBlocking(Fd);
+        }
+        else
+        {
+            // A connect goes through Socket.Connect, which must know the socket does not block (EINPROGRESS).
+            socket.Blocking = false;
+        }
+
         _loop = loop;
         _registration = _loop.Register(Fd, this);
     }
@@ -44,7 +62,7 @@ internal sealed class EpollSocketIO : SocketIO
     /// <summary>Connects without blocking: <c>connect</c> returns EINPROGRESS, the loop reports when it is done.</summary>
     public static async ValueTask<EpollSocketIO> ConnectAsync(Socket socket, EndPoint endPoint, EpollLoop loop, CancellationToken cancellationToken)
     {
-        var io = new EpollSocketIO(socket, loop);
+        var io = new EpollSocketIO(socket, loop, connected: false);
         try
         {
             io._write.Observe();
@@ -88,6 +106,15 @@ internal sealed class EpollSocketIO : SocketIO
     }
 
     private int Fd => (int)_handle.DangerousGetHandle();
+
+    private static void SetNonBlocking(int fd)
+    {
+        var flags = LinuxInterop.Fcntl(fd, LinuxInterop.FGetFl, 0);
+        if (flags < 0 || LinuxInterop.Fcntl(fd, LinuxInterop.FSetFl, flags | LinuxInterop.ONonBlock) < 0)
+        {
+            throw new SocketException((int)LinuxInterop.ToSocketError(Marshal.GetLastPInvokeError()));
+        }
+    }
 
     /// <summary>Called by the loop for each event on this socket.</summary>
     /// <remarks>

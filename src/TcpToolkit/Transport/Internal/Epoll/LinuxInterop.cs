@@ -25,6 +25,10 @@ internal static unsafe partial class LinuxInterop
 
     public const int MsgNoSignal = 0x4000;
 
+    public const int FGetFl = 3;
+    public const int FSetFl = 4;
+    public const int ONonBlock = 0x800;
+
     public const int EIntr = 4;
     public const int EAgain = 11;
 
@@ -44,6 +48,9 @@ internal static unsafe partial class LinuxInterop
 
     [LibraryImport(LibC, EntryPoint = "epoll_wait", SetLastError = true)]
     public static partial int EpollWait(int epollFd, byte* events, int maxEvents, int timeoutMilliseconds);
+
+    [LibraryImport(LibC, EntryPoint = "fcntl", SetLastError = true)]
+    public static partial int Fcntl(int fd, int command, int argument);
 
     [LibraryImport(LibC, EntryPoint = "recv", SetLastError = true)]
     public static partial nint Recv(int fd, byte* buffer, nuint length, int flags);
