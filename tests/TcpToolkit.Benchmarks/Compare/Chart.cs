@@ -20,7 +20,7 @@ internal static class Chart
     // TcpToolkit and its fastest mode in blues, Kestrel and Kestrel-inline in oranges (the table's order), then the rest.
     private static readonly string[] Colors = ["#2b6cb0", "#63b3ed", "#c05621", "#f6ad55", "#718096", "#2f855a", "#6b46c1"];
 
-    public static string Svg(List<Summary> summaries, PeerServer[] servers, Scenario[] scenarios)
+    public static string Svg(List<Summary> summaries, PeerServer[] servers, Scenario[] scenarios, string generator)
     {
         var c = CultureInfo.InvariantCulture;
         var width = (scenarios.Length * (PanelWidth + Margin)) + Margin;
@@ -31,7 +31,7 @@ internal static class Chart
         var svg = new StringBuilder();
         svg.Append(c, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" font-family=\"sans-serif\" font-size=\"12\">").AppendLine();
         svg.Append(c, $"<rect width=\"{width}\" height=\"{height}\" fill=\"white\"/>").AppendLine();
-        svg.Append(c, $"<text x=\"{Margin}\" y=\"22\" font-size=\"16\" font-weight=\"bold\">Echo servers, server on 1 core, tcptk bench on the other (medians)</text>").AppendLine();
+        svg.Append(c, $"<text x=\"{Margin}\" y=\"22\" font-size=\"16\" font-weight=\"bold\">Echo servers, server on 1 core, {Escape(generator)} on the other (medians)</text>").AppendLine();
         for (var i = 0; i < servers.Length; i++)
         {
             var x = Margin + (i % perLegendRow * LegendItemWidth);

@@ -12,8 +12,9 @@ namespace TcpToolkit.Benchmarks.Compare;
 /// <summary>
 /// <c>dotnet run -c Release --project tests/TcpToolkit.Benchmarks -- compare</c>: runs every selected scenario against
 /// every selected server (<see cref="HarnessOptions.Usage"/>), each server pinned to core 0 (<c>taskset -c 0</c>) and
-/// <c>tcptk bench</c> pinned to core 1 with the same arguments for every server, several times (TLS scenarios only
-/// against the servers that serve TLS); then the allocation, idle-connection, connection-burst and TLS handshake
+/// the load generator (<c>tcptk bench</c>, or with <c>--generator c</c> the C one) pinned to core 1 with the same
+/// arguments for every server, several times (TLS scenarios only against the servers that serve TLS, always with
+/// <c>tcptk bench</c>); then the allocation, idle-connection, connection-burst and TLS handshake
 /// measurements; prints the report and writes it
 /// (docs/benchmarks.md and docs/benchmarks.svg for a complete run).
 /// </summary>
@@ -46,6 +47,7 @@ internal static class CompareHarness
         var scenarios = Scenario.All.Where(s => options.Has(s.Id)).ToArray();
         var probe = options.Has(HarnessOptions.Alloc) ? PeerServer.AllocationProbe(root) : null;
         var cli = Path.Combine(root, "src/TcpToolkit.Cli/bin/Release/net10.0/tcptk.dll");
+        var benchClient = NativeBuild.OutputOf(NativeBuild.BenchClientSource(root));
         var tls = scenarios.Any(s => s.Tls) || options.Has(HarnessOptions.TlsHandshake);
         Console.WriteLine(Estimate(options, servers, scenarios));
         if (tls && servers.Where(s => !s.SupportsTls).Select(s => s.Id).ToArray() is { Length: > 0 } plainOnly)
@@ -59,11 +61,31 @@ internal static class CompareHarness
 
         if (options.Build)
         {
-            var projects = servers.Select(s => s.ProjectPath).Append(Path.Combine(root, "src/TcpToolkit.Cli"));
+            var projects = servers.Where(s => !s.Native).Select(s => s.ProjectPath).Append(Path.Combine(root, "src/TcpToolkit.Cli"));
             foreach (var project in (probe is null ? projects : projects.Append(probe.ProjectPath)).Distinct())
             {
                 await RunToEndAsync("dotnet", ["build", project, "-c", "Release", "-nologo", "-v", "q"]);
             }
+        }
+
+        // The C programs (issue #17) are compiled when missing or older than their source, even with --no-build.
+        var sources = servers.Where(s => s.Native).Select(s => s.SourcePath);
+        if (options.Generator == HarnessOptions.GeneratorC)
+        {
+            sources = sources.Append(NativeBuild.BenchClientSource(root));
+        }
+
+        try
+        {
+            foreach (var source in sources)
+            {
+                await NativeBuild.EnsureBuiltAsync(source);
+            }
+        }
+        catch (InvalidOperationException ex)
+        {
+            Console.Error.WriteLine(ex.Message);
+            return 1;
         }
 
         // Start every server once before measuring anything: a missing option or a crash at start-up fails here, in
@@ -87,7 +109,7 @@ internal static class CompareHarness
                 {
                     var server = cellServers[(k + run) % cellServers.Length];
                     var label = string.Create(CultureInfo.InvariantCulture, $"{scenario.Name,-15} run {run + 1}  {server.Name,-29}");
-                    if (await TryAsync(label, failures, () => RunOnceAsync(server, scenario, cli, options, stats: false)) is { } result)
+                    if (await TryAsync(label, failures, () => RunOnceAsync(server, scenario, cli, benchClient, options, stats: false)) is { } result)
                     {
                         Console.WriteLine(string.Create(
                             CultureInfo.InvariantCulture,
@@ -102,7 +124,7 @@ internal static class CompareHarness
         for (var run = 0; probe is not null && run < options.Runs; run++)
         {
             var label = string.Create(CultureInfo.InvariantCulture, $"allocation run {run + 1}  {probe.Name,-29}");
-            if (await TryAsync(label, failures, () => RunOnceAsync(probe, Scenario.SmallMessages, cli, options, stats: true)) is { } result)
+            if (await TryAsync(label, failures, () => RunOnceAsync(probe, Scenario.SmallMessages, cli, benchClient, options, stats: true)) is { } result)
             {
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{label} {result.MessagesPerSecond,12:N0} msg/s  {result.AllocatedBytesPerFrame?.ToString("0.0000", CultureInfo.InvariantCulture) ?? "n/a (window too short)"} B/frame"));
                 if (result.AllocatedBytesPerFrame is { } perFrame)
@@ -184,7 +206,7 @@ internal static class CompareHarness
         {
             Directory.CreateDirectory(Path.GetDirectoryName(output)!);
             await File.WriteAllTextAsync(output, markdown);
-            await File.WriteAllTextAsync(chart, Chart.Svg(outcome.Summaries, servers, scenarios));
+            await File.WriteAllTextAsync(chart, Chart.Svg(outcome.Summaries, servers, scenarios, options.Generator == HarnessOptions.GeneratorC ? "the C generator" : "tcptk bench"));
             Console.WriteLine($"Wrote {output} and {chart}");
         }
         else
@@ -210,7 +232,7 @@ internal static class CompareHarness
         var seconds = (generatorRuns * (options.WarmUp + options.Duration + 1.5)) + (idleRuns * 15) + (burstRuns * 8);
         return string.Create(
             CultureInfo.InvariantCulture,
-            $"compare: {servers.Length} servers ({string.Join(',', options.ServerIds)}), scenarios {string.Join(',', options.ScenarioIds)}, {options.Runs} run{(options.Runs == 1 ? "" : "s")} of {options.WarmUp:0.#} s + {options.Duration:0.#} s: about {Math.Ceiling(seconds / 60)} min after the build.");
+            $"compare: {servers.Length} servers ({string.Join(',', options.ServerIds)}), scenarios {string.Join(',', options.ScenarioIds)}, generator {GeneratorName(options)}, {options.Runs} run{(options.Runs == 1 ? "" : "s")} of {options.WarmUp:0.#} s + {options.Duration:0.#} s: about {Math.Ceiling(seconds / 60)} min after the build.");
     }
 
     /// <summary>Runs one measurement; a failure is logged and kept for the report instead of ending a long run.</summary>
@@ -252,9 +274,9 @@ internal static class CompareHarness
 
         foreach (var server in servers)
         {
-            if (!File.Exists(server.AssemblyPath))
+            if (!File.Exists(server.ProgramPath))
             {
-                Console.Error.WriteLine($"{server.Id}: {server.AssemblyPath} is not built (run without --no-build).");
+                Console.Error.WriteLine($"{server.Id}: {server.ProgramPath} is not built (run without --no-build).");
                 return false;
             }
 
@@ -311,6 +333,24 @@ internal static class CompareHarness
         "--duration", Invariant(duration), "--warmup", Invariant(warmUp), .. (string[])(scenario.Tls ? ["--tls", "--insecure"] : []), "--json",
     ];
 
+    /// <summary>
+    /// Whether <paramref name="scenario"/> runs with the C generator: <c>--generator c</c>, except over TLS (the C
+    /// generator has no TLS client). Its command line is <see cref="GeneratorArguments"/> without <c>bench</c>.
+    /// </summary>
+    public static bool UsesCGenerator(Scenario scenario, HarnessOptions options) =>
+        options.Generator == HarnessOptions.GeneratorC && !scenario.Tls;
+
+    /// <summary>The generator's command line as the report shows it (N = the server's port).</summary>
+    public static string GeneratorCommand(Scenario scenario, HarnessOptions options)
+    {
+        var arguments = GeneratorArguments(scenario, "N", options.Duration, options.WarmUp);
+        return UsesCGenerator(scenario, options) ? "bench_client " + string.Join(' ', arguments[1..]) : "tcptk " + string.Join(' ', arguments);
+    }
+
+    /// <summary>The generator of the throughput and latency scenarios, as the console and the report name it.</summary>
+    public static string GeneratorName(HarnessOptions options) =>
+        options.Generator == HarnessOptions.GeneratorC ? "c (Peers/CEpoll/bench_client.c; tcptk bench for TLS)" : "tcptk (tcptk bench)";
+
     /// <summary>The handshake client's arguments, the same for every server.</summary>
     public static string[] HandshakeClientArguments(string port, HarnessOptions options) =>
     [
@@ -318,18 +358,22 @@ internal static class CompareHarness
         "--duration", Invariant(options.Duration), "--warmup", Invariant(options.WarmUp),
     ];
 
-    private static async Task<RunResult> RunOnceAsync(PeerServer server, Scenario scenario, string cli, HarnessOptions options, bool stats)
+    private static async Task<RunResult> RunOnceAsync(PeerServer server, Scenario scenario, string cli, string benchClient, HarnessOptions options, bool stats)
     {
         var (duration, warmUp) = (options.Duration, options.WarmUp);
         using var serverProcess = await ServerProcess.StartAsync(server, scenario.Framing, stats, scenario.Tls);
+        var arguments = GeneratorArguments(scenario, Invariant(serverProcess.Port), duration, warmUp);
+        var (name, command) = UsesCGenerator(scenario, options)
+            ? ("bench_client", (string[])[benchClient, .. arguments[1..]])
+            : ("tcptk bench", ["dotnet", cli, .. arguments]);
         var start = new ProcessStartInfo("taskset") { RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var argument in (string[])["-c", "1", "dotnet", cli, .. GeneratorArguments(scenario, Invariant(serverProcess.Port), duration, warmUp)])
+        foreach (var argument in (string[])["-c", "1", .. command])
         {
             start.ArgumentList.Add(argument);
         }
 
         ServerProcess.ApplyEnvironment(start, new Dictionary<string, string>());
-        using var generator = Process.Start(start) ?? throw new InvalidOperationException("Could not start tcptk bench.");
+        using var generator = Process.Start(start) ?? throw new InvalidOperationException("Could not start " + name + ".");
         var output = generator.StandardOutput.ReadToEndAsync();
 
         // CPU shares over the middle of the measured window (the generator needs a moment to start and connect).
@@ -353,17 +397,17 @@ internal static class CompareHarness
             catch (OperationCanceledException)
             {
                 generator.Kill(entireProcessTree: true);
-                throw new TimeoutException($"tcptk bench against {server.Name} did not finish 30 s after its measured window.");
+                throw new TimeoutException($"{name} against {server.Name} did not finish 30 s after its measured window.");
             }
         }
 
         var json = (await output).Split('\n').LastOrDefault(l => l.StartsWith('{'))
-            ?? throw new InvalidOperationException($"tcptk bench printed no summary against {server.Name} (exit code {generator.ExitCode}).");
+            ?? throw new InvalidOperationException($"{name} printed no summary against {server.Name} (exit code {generator.ExitCode}).");
         using var document = JsonDocument.Parse(json);
         var summary = document.RootElement;
         if (summary.GetProperty("errors").GetInt32() != 0 || generator.ExitCode != 0)
         {
-            throw new InvalidOperationException($"tcptk bench reported errors against {server.Name}: {json}");
+            throw new InvalidOperationException($"{name} reported errors against {server.Name}: {json}");
         }
 
         double? perFrame = stats ? AllocatedPerFrame(serverProcess, windowStart, windowEnd) : null;

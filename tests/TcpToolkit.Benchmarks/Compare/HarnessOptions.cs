@@ -2,7 +2,11 @@ using System.Globalization;
 
 namespace TcpToolkit.Benchmarks.Compare;
 
-/// <summary>The compare command line.</summary>
+/// <summary>
+/// The compare command line. <c>Generator</c> is the load generator of the throughput and latency scenarios:
+/// <see cref="GeneratorTcptk"/> (<c>tcptk bench</c>, .NET) or <see cref="GeneratorC"/> (Peers/CEpoll/bench_client.c,
+/// issue #17; TLS scenarios keep <c>tcptk bench</c>).
+/// </summary>
 internal sealed record HarnessOptions(
     int Runs,
     double Duration,
@@ -14,7 +18,8 @@ internal sealed record HarnessOptions(
     int BurstConcurrency,
     int HandshakeConcurrency,
     string? Out,
-    bool Build)
+    bool Build,
+    string Generator = HarnessOptions.GeneratorTcptk)
 {
     /// <summary>
     /// Measurements that are not a generator scenario: idle memory, the connection burst, allocation per frame, and TLS
@@ -25,6 +30,10 @@ internal sealed record HarnessOptions(
     public const string Alloc = "alloc";
     public const string TlsHandshake = "tls-handshake";
 
+    /// <summary>The load generators (<c>--generator</c>).</summary>
+    public const string GeneratorTcptk = "tcptk";
+    public const string GeneratorC = "c";
+
     public static readonly string[] AllServerIds = [.. PeerServer.All("").Select(s => s.Id)];
     public static readonly string[] AllScenarioIds = [.. Scenario.All.Select(s => s.Id), Idle, Burst, Alloc, TlsHandshake];
 
@@ -32,13 +41,15 @@ internal sealed record HarnessOptions(
         '\n',
         "Usage: compare [--runs 3] [--duration 5] [--warmup 2] [--servers ID,...] [--scenarios ID,...]",
         "               [--idle 10000] [--burst 10000] [--burst-concurrency 256] [--handshake-concurrency 16]",
-        "               [--out PATH] [--no-build]",
+        "               [--generator tcptk|c] [--out PATH] [--no-build]",
         "  --servers    " + string.Join(',', AllServerIds) + " (default: all)",
         "  --scenarios  " + string.Join(',', AllScenarioIds) + " (default: all)",
         "  --idle N     idle connections held open for the memory measurement (0 = skip)",
         "  --burst N    connections opened as fast as possible, --burst-concurrency at a time (0 = skip)",
         "  --handshake-concurrency N  connect + TLS handshake + echo + close loops of tls-handshake",
         "  tls-bandwidth and tls-handshake run only against the servers that serve TLS (" + string.Join(',', PeerServer.All("").Where(s => s.SupportsTls).Select(s => s.Id)) + ")",
+        "  --generator  tcptk: tcptk bench (.NET; default); c: the C generator (Peers/CEpoll/bench_client.c,",
+        "               compiled with gcc on first use, as the c-epoll server), except for tls-bandwidth",
         "  --out PATH   write the report there (and the chart next to it, .svg); default docs/benchmarks.md,",
         "               but only when every scenario was selected");
 
@@ -68,6 +79,7 @@ internal sealed record HarnessOptions(
                     "--handshake-concurrency" => options with { HandshakeConcurrency = AtLeast(int.Parse(Value(), CultureInfo.InvariantCulture), 1, "--handshake-concurrency") },
                     "--out" => options with { Out = Path.GetFullPath(Value()) },
                     "--no-build" => options with { Build = false },
+                    "--generator" => options with { Generator = Value() is var generator && generator is GeneratorTcptk or GeneratorC ? generator : throw new FormatException("--generator must be tcptk or c.") },
                     _ => throw new FormatException("Unknown option " + args[i] + "."),
                 };
             }

@@ -18,6 +18,16 @@ internal static class Report
 
     private static readonly CultureInfo C = CultureInfo.InvariantCulture;
 
+    /// <summary>Issue #17's C server and C generator, for the Reproduce section.</summary>
+    private const string CEpollParagraph =
+        "Issue #17: `tcptk bench` spends more CPU per message than the fastest servers do, so against them it is the limit (0.92-0.98 of its core) and cannot tell them apart. " +
+        "`--generator c` runs the throughput and latency scenarios with `bench_client` instead (tests/TcpToolkit.Benchmarks/Peers/CEpoll/bench_client.c): one thread, epoll, and the same command line, messages, pipelining, byte-by-byte checks, latency histogram and JSON line as `tcptk bench`, for about a third of its CPU time per message (0.8 against 3.0 µs in a first check, start-up included). " +
+        "The TLS scenarios keep `tcptk bench`; the idle and burst clients are the harness's own either way. " +
+        "The server `c-epoll` (echo_server.c, same folder) is the reference: a single-threaded, level-triggered epoll echo server written as a C programmer would (accept4 until EAGAIN, TCP_NODELAY, one read into a shared 64 KiB buffer and one send per wake-up, the unsent rest kept per connection until EPOLLOUT while reading stops, length32 headers checked as they pass with frames over 1 MiB closing the connection). " +
+        "An idle connection costs it a 24-byte slot and no buffer, so its idle figure is the floor (the kernel's socket memory is outside every server's RSS). " +
+        "Both are compiled with gcc (`-O2 -march=native`) into `obj/` next to their source when missing or older than it, also under `--no-build`; without gcc the harness stops and says so. " +
+        "The default generator stays `tcptk`, so earlier reports remain reproducible; compare figures only between runs with the same generator.";
+
     public static string Markdown(CompareResults results, MachineInfo machine, HarnessOptions options, PeerServer[] servers, Scenario[] scenarios, string? chartFile)
     {
         var md = new StringBuilder();
@@ -28,7 +38,10 @@ internal static class Report
 
         md.AppendLine("## How it ran").AppendLine();
         md.Append(C, $"- Machine: {machine.Cpu}, {machine.Cores} cores, {machine.Os}, {machine.Runtime}.").AppendLine();
-        md.AppendLine("- Each server pinned to core 0 (`taskset -c 0`), the load generator `tcptk bench` (and the burst client) pinned to core 1 (`taskset -c 1`). Pinned to one core, .NET sees one processor and uses the workstation GC even where Server GC is configured.");
+        md.Append(C, $"- Load generator (`--generator {options.Generator}`): ").AppendLine(options.Generator == HarnessOptions.GeneratorC
+            ? "`bench_client`, a C load generator (tests/TcpToolkit.Benchmarks/Peers/CEpoll/bench_client.c: one thread, epoll, the same messages, checks, latency histogram and JSON as `tcptk bench`), compiled with `" + NativeBuild.Describe("bench_client.c") + "`; the TLS scenarios still run `tcptk bench` (the C generator has no TLS)."
+            : "`tcptk bench` (.NET, TcpToolkit's own client).");
+        md.AppendLine("- Each server pinned to core 0 (`taskset -c 0`), the load generator (and the burst client) pinned to core 1 (`taskset -c 1`). Pinned to one core, .NET sees one processor and uses the workstation GC even where Server GC is configured.");
         md.Append(C, $"- {options.Runs} run{(options.Runs == 1 ? "" : "s")} per cell, medians shown; each run {options.Duration:0.#} s measured after {options.WarmUp:0.#} s warm-up, a fresh server process per run, the same generator command for every server (shown under each scenario).").AppendLine();
         md.Append(C, $"- The machine is shared with other builds and tests: load average {machine.LoadBefore} before, {machine.LoadAfter} after ({machine.Elapsed.TotalMinutes:0.0} min). Treat differences under ~15% as noise.").AppendLine();
         md.AppendLine("- msg/s = echoed messages per second; MB/s = echoed payload bytes (10^6) per second, one direction; latency = round trip from the write to the last byte of the echo, per message, from a log-linear histogram (<0.8% error). CPU = share of one core over the measured window (1.00 = the whole core), user + kernel time from /proc; it includes spin-waiting (the thread pool's, and TcpToolkit's epoll loops, which poll before they sleep, or never sleep with `--busy-poll always`), so a busy-looking process is not necessarily saturated and msg per server CPU-second is only a rough efficiency figure.");
@@ -39,7 +52,8 @@ internal static class Report
         md.AppendLine("|---|---|---|");
         foreach (var server in servers)
         {
-            md.Append(C, $"| {server.Name} | `{server.Describe()}` | {(server.TlsArguments is { } tls ? "adds `" + string.Join(' ', tls) + "`" : "skipped (no TLS mode)")} |").AppendLine();
+            var compiled = server.Native ? " (C, compiled with `" + NativeBuild.Describe(server.SourcePath) + "`)" : "";
+            md.Append(C, $"| {server.Name} | `{server.Describe()}`{compiled} | {(server.TlsArguments is { } tls ? "adds `" + string.Join(' ', tls) + "`" : "skipped (no TLS mode)")} |").AppendLine();
         }
 
         md.AppendLine();
@@ -75,7 +89,10 @@ internal static class Report
         md.AppendLine("dotnet run -c Release --project tests/TcpToolkit.Benchmarks -- compare --scenarios small,raw,burst --runs 5 --duration 10 --warmup 3 --out /tmp/bench.md");
         md.AppendLine("# issue #12: TLS against Kestrel's UseHttps");
         md.AppendLine("dotnet run -c Release --project tests/TcpToolkit.Benchmarks -- compare --scenarios tls-bandwidth,tls-handshake --servers tcptoolkit,kestrel --out /tmp/tls.md");
+        md.AppendLine("# issue #17: against the C epoll server, driven by the C load generator");
+        md.AppendLine("dotnet run -c Release --project tests/TcpToolkit.Benchmarks -- compare --servers c-epoll,tcptoolkit,tcptoolkit-fastest --generator c --out /tmp/c.md");
         md.AppendLine("```").AppendLine();
+        md.AppendLine(CEpollParagraph).AppendLine();
         md.AppendLine("```text");
         md.AppendLine(HarnessOptions.Usage);
         md.AppendLine("```");
@@ -247,14 +264,17 @@ internal static class Report
         var rows = servers.Select(s => results.Summaries.FirstOrDefault(x => x.Scenario == scenario && x.Server == s)).OfType<Summary>().ToList();
         var kestrel = Get(results, scenario, PeerServer.Kestrel);
         var inline = Get(results, scenario, PeerServer.KestrelInline);
+
+        // Issue #17's reference: a column of ratios to the C server when it ran in this scenario.
+        var c = Get(results, scenario, PeerServer.CEpoll);
         md.Append(C, $"## {Capitalize(scenario.Name)} ({scenario.Describe()})").AppendLine().AppendLine();
-        md.Append(C, $"Generator (core 1), the same for every server: `tcptk {string.Join(' ', CompareHarness.GeneratorArguments(scenario, "N", options.Duration, options.WarmUp))}`.").AppendLine().AppendLine();
-        md.AppendLine("| Server | msg/s | MB/s | p50 µs | p99 µs | p99.9 µs | server CPU | generator CPU | msg per server CPU-second | msg/s vs Kestrel | msg/s vs Kestrel-inline | p99 vs Kestrel | p99 vs Kestrel-inline |");
-        md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        md.Append(C, $"Generator (core 1), the same for every server: `{CompareHarness.GeneratorCommand(scenario, options)}`.").AppendLine().AppendLine();
+        md.Append("| Server | msg/s | MB/s | p50 µs | p99 µs | p99.9 µs | server CPU | generator CPU | msg per server CPU-second | msg/s vs Kestrel | msg/s vs Kestrel-inline | p99 vs Kestrel | p99 vs Kestrel-inline |").AppendLine(c is null ? "" : " msg/s vs C epoll |");
+        md.Append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|").AppendLine(c is null ? "" : "---:|");
         foreach (var row in rows)
         {
             var m = row.Median;
-            md.Append(C, $"| {row.Server.Name} | {m.MessagesPerSecond:N0} | {m.MegabytesPerSecond:N1} | {m.P50:N1} | {m.P99:N1} | {m.P999:N1} | {m.ServerCpu:0.00} | {m.GeneratorCpu:0.00} | {m.MessagesPerSecond / Math.Max(m.ServerCpu, 0.01):N0} | {Ratio(m.MessagesPerSecond, kestrel?.MessagesPerSecond)} | {Ratio(m.MessagesPerSecond, inline?.MessagesPerSecond)} | {Ratio(m.P99, kestrel?.P99)} | {Ratio(m.P99, inline?.P99)} |").AppendLine();
+            md.Append(C, $"| {row.Server.Name} | {m.MessagesPerSecond:N0} | {m.MegabytesPerSecond:N1} | {m.P50:N1} | {m.P99:N1} | {m.P999:N1} | {m.ServerCpu:0.00} | {m.GeneratorCpu:0.00} | {m.MessagesPerSecond / Math.Max(m.ServerCpu, 0.01):N0} | {Ratio(m.MessagesPerSecond, kestrel?.MessagesPerSecond)} | {Ratio(m.MessagesPerSecond, inline?.MessagesPerSecond)} | {Ratio(m.P99, kestrel?.P99)} | {Ratio(m.P99, inline?.P99)} |").AppendLine(c is null ? "" : " " + Ratio(m.MessagesPerSecond, c.MessagesPerSecond) + " |");
         }
 
         md.AppendLine();

@@ -32,13 +32,14 @@ internal sealed record Scenario(string Id, string Name, string Framing, int Conn
 
 /// <summary>
 /// A server under test, one row of the table in <see cref="All"/>: the only place that says how each server is started.
-/// The harness runs <c>taskset -c 0 dotnet ASSEMBLY ARGUMENTS... --port N --framing F</c> with <see cref="Environment"/>
-/// added to a copy of its own environment from which the inline-completions variable has been removed.
+/// The harness runs <c>taskset -c 0 dotnet ASSEMBLY ARGUMENTS... --port N --framing F</c> (a <see cref="Native"/>
+/// server: <c>taskset -c 0 PROGRAM ARGUMENTS... --port N --framing F</c>) with <see cref="Environment"/> added to a
+/// copy of its own environment from which the inline-completions variable has been removed.
 /// </summary>
 /// <param name="Id">The name on the command line (<c>--servers</c>).</param>
 /// <param name="Name">The name in the report.</param>
-/// <param name="ProjectPath">The project the harness builds.</param>
-/// <param name="AssemblyName">The project's assembly, run with <c>dotnet</c>.</param>
+/// <param name="ProjectPath">The project the harness builds (a <see cref="Native"/> server: the folder of its C source).</param>
+/// <param name="AssemblyName">The project's assembly, run with <c>dotnet</c> (a <see cref="Native"/> server: its C source's name without <c>.c</c>).</param>
 /// <param name="Arguments">Arguments before <c>--port</c> and <c>--framing</c> (a sub-command, the server's mode).</param>
 /// <param name="Environment">Variables set for this server's process only.</param>
 /// <param name="RequiredOption">
@@ -49,6 +50,10 @@ internal sealed record Scenario(string Id, string Name, string Framing, int Conn
 /// Arguments (after <see cref="Arguments"/>) that make the server speak TLS with a throwaway self-signed certificate
 /// for the TLS measurements, or <see langword="null"/> for a server without TLS (skipped by them).
 /// </param>
+/// <param name="Native">
+/// A C program rather than a .NET project: compiled by the harness with gcc (<see cref="NativeBuild"/>) when missing or
+/// older than its source, run as it is.
+/// </param>
 internal sealed record PeerServer(
     string Id,
     string Name,
@@ -57,7 +62,8 @@ internal sealed record PeerServer(
     string[] Arguments,
     IReadOnlyDictionary<string, string> Environment,
     string? RequiredOption = null,
-    string[]? TlsArguments = null)
+    string[]? TlsArguments = null,
+    bool Native = false)
 {
     /// <summary>.NET's switch that runs socket completions on its epoll thread instead of the thread pool.</summary>
     public const string InlineCompletionsVariable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
@@ -66,6 +72,7 @@ internal sealed record PeerServer(
     public const string TcpToolkitFastest = "tcptoolkit-fastest";
     public const string Kestrel = "kestrel";
     public const string KestrelInline = "kestrel-inline";
+    public const string CEpoll = "c-epoll";
 
     private static readonly Dictionary<string, string> NoVariables = [];
 
@@ -93,6 +100,10 @@ internal sealed record PeerServer(
             new(KestrelInline, "Kestrel-inline", Path.Combine(peers, "KestrelEcho"), "KestrelEcho", ["--inline"], new Dictionary<string, string> { [InlineCompletionsVariable] = "1" }, TlsArguments: Tls),
             new("socket", "Socket loop", Path.Combine(peers, "SocketEcho"), "SocketEcho", [], NoVariables),
             new("psu", "Pipelines.Sockets.Unofficial", Path.Combine(peers, "PsuEcho"), "PsuEcho", [], NoVariables),
+
+            // Issue #17's reference: a single-threaded epoll echo server in C (Peers/CEpoll/echo_server.c), what the
+            // machine does without a runtime. Last, so the other servers keep their chart colours.
+            new(CEpoll, "C epoll (one thread)", Path.Combine(peers, "CEpoll"), "echo_server", ["--host", "127.0.0.1"], NoVariables, Native: true),
         ];
     }
 
@@ -105,6 +116,15 @@ internal sealed record PeerServer(
 
     public string AssemblyPath => Path.Combine(ProjectPath, "bin/Release/net10.0", AssemblyName + ".dll");
 
+    /// <summary>What must exist before the server can start: its assembly, or for a <see cref="Native"/> server its compiled program.</summary>
+    public string ProgramPath => Native ? NativeBuild.OutputOf(SourcePath) : AssemblyPath;
+
+    /// <summary>The C source of a <see cref="Native"/> server.</summary>
+    public string SourcePath => Path.Combine(ProjectPath, AssemblyName + ".c");
+
+    /// <summary>The command line up to <c>--port</c>: <c>dotnet ASSEMBLY</c> or the program, then <see cref="ArgumentsFor"/>.</summary>
+    public string[] Command(bool tls) => Native ? [ProgramPath, .. ArgumentsFor(tls)] : ["dotnet", AssemblyPath, .. ArgumentsFor(tls)];
+
     /// <summary>Gets whether the TLS measurements run against this server.</summary>
     public bool SupportsTls => TlsArguments is not null;
 
@@ -115,7 +135,8 @@ internal sealed record PeerServer(
     public string Describe()
     {
         var variables = string.Concat(Environment.Select(v => v.Key + "=" + v.Value + " "));
-        return variables + "dotnet " + AssemblyName + ".dll " + string.Join(' ', [.. Arguments, "--port", "N", "--framing", "F"]).TrimStart();
+        var program = Native ? AssemblyName + " " : "dotnet " + AssemblyName + ".dll ";
+        return variables + program + string.Join(' ', [.. Arguments, "--port", "N", "--framing", "F"]).TrimStart();
     }
 }
 

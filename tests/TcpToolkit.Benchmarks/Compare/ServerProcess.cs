@@ -38,7 +38,7 @@ internal sealed class ServerProcess : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in (string[])["-c", "0", "dotnet", server.AssemblyPath, .. server.ArgumentsFor(tls), "--port", port.ToString(CultureInfo.InvariantCulture), "--framing", framing])
+        foreach (var argument in (string[])["-c", "0", .. server.Command(tls), "--port", port.ToString(CultureInfo.InvariantCulture), "--framing", framing])
         {
             start.ArgumentList.Add(argument);
         }
