@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
@@ -16,8 +15,10 @@ namespace TcpToolkit.Transport.Internal.Epoll;
 /// <para>
 /// .NET's own socket engine is built the same way but hands every completion to the thread pool unless
 /// <c>DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS</c> is set for the whole process; on one core that hop and its
-/// context switch cost a quarter of the throughput. Each registration carries a <see cref="GCHandle"/> to its
-/// socket as the event's data; handles are freed by the loop after the batch of events that may still name them.
+/// context switch cost a quarter of the throughput. Each registration's event data names a slot of the loop's
+/// registry and the slot's generation: an event that names a freed or reused slot (one fetched before its socket
+/// left, or one the kernel still reports for a descriptor that outlived our registration in a forked child) is
+/// dropped, never dispatched to another socket.
 /// </para>
 /// <para>
 /// Application code runs here too (a handler's code after an await on input, a client's code after
@@ -27,7 +28,7 @@ namespace TcpToolkit.Transport.Internal.Epoll;
 /// over the epoll descriptor, first finishing the batch of events already fetched. The retired thread exits when its
 /// callback returns. The word packs the owner's generation, an "in a callback" bit and the event sequence; the owner
 /// moves from one event to the next with one compare-and-swap, the watchdog retires it with another, and whoever
-/// swaps first decides: a retired thread never touches the batch, the handle queue or <c>epoll_wait</c> again.
+/// swaps first decides: a retired thread never touches the batch or <c>epoll_wait</c> again.
 /// </para>
 /// </remarks>
 internal sealed unsafe class EpollLoop
@@ -48,9 +49,11 @@ internal sealed unsafe class EpollLoop
 
     private readonly int _epollFd;
     private readonly byte* _events;
-    private readonly ConcurrentQueue<nint> _handlesToFree = new();
-    private readonly HashSet<EpollSocketIO> _registered = new(ReferenceEqualityComparer.Instance);
     private readonly Lock _registryLock = new();
+    private readonly Stack<int> _freeSlots = new();
+    private Slot[] _slots = new Slot[64];
+    private int _slotsInUse;
+    private int _registeredCount;
     private BusyPollPolicy _busyPoll;
 
     // Shared with the watchdog. _state: bits 0-31 the sequence number of the current (or last) event, bit 32 set
@@ -102,7 +105,7 @@ internal sealed unsafe class EpollLoop
         {
             lock (_registryLock)
             {
-                return _registered.Count;
+                return _registeredCount;
             }
         }
     }
@@ -121,39 +124,53 @@ internal sealed unsafe class EpollLoop
     }
 
     /// <summary>Adds <paramref name="fd"/> for edge-triggered readiness, reported to <paramref name="target"/>.</summary>
-    /// <returns>The handle to pass to <see cref="Unregister"/>.</returns>
+    /// <returns>The registration token (slot and generation) to pass to <see cref="Unregister"/>.</returns>
     /// <exception cref="SocketException"><c>epoll_ctl</c> failed (ENOSPC, ENOMEM), or the loop has failed.</exception>
     public nint Register(int fd, EpollSocketIO target)
     {
-        var handle = GCHandle.ToIntPtr(GCHandle.Alloc(target));
         var ev = stackalloc byte[16];
 
         // PRI: TCP urgent data. A recv stops short at the urgent mark with bytes still queued and no new edge to come;
         // the event tells the receive loop to try again instead of waiting (see EpollSocketIO.ReceiveAsync).
         *(uint*)ev = LinuxInterop.EpollIn | LinuxInterop.EpollPri | LinuxInterop.EpollOut | LinuxInterop.EpollRdHup | LinuxInterop.EpollEdgeTriggered;
-        *(ulong*)(ev + LinuxInterop.EpollDataOffset) = (ulong)handle;
         lock (_registryLock)
         {
             // Checked under the lock that AbortConnections takes after setting _failed: a socket either sees the
             // failure here or is aborted with the others.
-            if (_failed || LinuxInterop.EpollCtl(_epollFd, LinuxInterop.EpollCtlAdd, fd, ev) != 0)
+            if (_failed)
             {
-                var error = _failed ? SocketError.NetworkDown : LinuxInterop.ToSocketError(Marshal.GetLastPInvokeError());
-                GCHandle.FromIntPtr(handle).Free();
+                throw new SocketException((int)SocketError.NetworkDown);
+            }
+
+            var slot = _freeSlots.Count > 0 ? _freeSlots.Pop() : NewSlot();
+            var slots = _slots;
+
+            // Generation first, then the target (both published): a reader that sees the new target sees the new
+            // generation, so an old event of this slot is never taken for the new socket.
+            var generation = slots[slot].Generation + 1;
+            Volatile.Write(ref slots[slot].Generation, generation);
+            Volatile.Write(ref slots[slot].Target, target);
+            var token = (nint)(((long)generation << 32) | (uint)slot);
+            *(ulong*)(ev + LinuxInterop.EpollDataOffset) = (ulong)token;
+            if (LinuxInterop.EpollCtl(_epollFd, LinuxInterop.EpollCtlAdd, fd, ev) != 0)
+            {
+                var error = LinuxInterop.ToSocketError(Marshal.GetLastPInvokeError());
+                Volatile.Write(ref slots[slot].Target, null);
+                _freeSlots.Push(slot);
                 throw new SocketException((int)error);
             }
 
-            _registered.Add(target);
+            _registeredCount++;
+            return token;
         }
-
-        return handle;
     }
 
     /// <summary>
-    /// Removes <paramref name="fd"/> (call it before the descriptor is closed; -1 if it is closed already) and frees
-    /// the handle once no event fetched before the removal can still name it.
+    /// Removes a registration: <c>EPOLL_CTL_DEL</c> while <paramref name="fd"/> is still open (or -1 when it is not),
+    /// and the slot is free at once; events still naming it (fetched already, or reported late) are dropped by their
+    /// generation.
     /// </summary>
-    public void Unregister(int fd, nint handle, EpollSocketIO target)
+    public void Unregister(int fd, nint token, EpollSocketIO target)
     {
         if (fd >= 0)
         {
@@ -161,17 +178,33 @@ internal sealed unsafe class EpollLoop
             _ = LinuxInterop.EpollCtl(_epollFd, LinuxInterop.EpollCtlDel, fd, null);
         }
 
+        var slot = (int)(token & 0xFFFF_FFFF);
+        var generation = (uint)((long)token >> 32);
         lock (_registryLock)
         {
-            _registered.Remove(target);
+            var slots = _slots;
+            if (slot < slots.Length && slots[slot].Generation == generation && ReferenceEquals(slots[slot].Target, target))
+            {
+                Volatile.Write(ref slots[slot].Target, null);
+                _freeSlots.Push(slot);
+                _registeredCount--;
+            }
+        }
+    }
+
+    /// <summary>Takes a never-used slot, growing the table (under the registry lock).</summary>
+    private int NewSlot()
+    {
+        if (_slotsInUse == _slots.Length)
+        {
+            // Readers keep the old table until they read the field again: a slot freed meanwhile may still deliver one
+            // late event to its old (closed) socket from there, never to another socket.
+            var grown = new Slot[_slots.Length * 2];
+            Array.Copy(_slots, grown, _slots.Length);
+            Volatile.Write(ref _slots, grown);
         }
 
-        _handlesToFree.Enqueue(handle);
-        if (_failed)
-        {
-            // No loop thread frees handles any more, and no event can name this one.
-            FreeHandles();
-        }
+        return _slotsInUse++;
     }
 
     /// <summary>
@@ -265,13 +298,11 @@ internal sealed unsafe class EpollLoop
         t_isLoopThread = true;
         if (me.ResumeCount > 0)
         {
-            // Handed over by the watchdog: finish the batch the blocked thread had fetched, then free its handles.
+            // Handed over by the watchdog: finish the batch the blocked thread had fetched.
             if (me.ResumeIndex < me.ResumeCount && !RunBatch(me, me.ResumeIndex, me.ResumeCount))
             {
                 return;
             }
-
-            FreeHandles();
         }
 
         long pollUntil = 0;
@@ -336,7 +367,6 @@ internal sealed unsafe class EpollLoop
                 return;
             }
 
-            FreeHandles();
             if (_busyPoll.ShouldPoll())
             {
                 pollUntil = Stopwatch.GetTimestamp() + SpinTicks;
@@ -383,7 +413,17 @@ internal sealed unsafe class EpollLoop
 
     private void Dispatch(byte* ev)
     {
-        var target = (EpollSocketIO)GCHandle.FromIntPtr((nint)(*(ulong*)(ev + LinuxInterop.EpollDataOffset))).Target!;
+        var token = *(long*)(ev + LinuxInterop.EpollDataOffset);
+        var slot = (int)(token & 0xFFFF_FFFF);
+        var slots = Volatile.Read(ref _slots);
+        if (slot >= slots.Length
+            || Volatile.Read(ref slots[slot].Target) is not { } target
+            || Volatile.Read(ref slots[slot].Generation) != (uint)(token >> 32))
+        {
+            // A late event of a socket that has left the loop.
+            return;
+        }
+
         try
         {
             target.OnEvents(*(uint*)ev);
@@ -396,23 +436,23 @@ internal sealed unsafe class EpollLoop
         }
     }
 
-    private void FreeHandles()
-    {
-        while (_handlesToFree.TryDequeue(out var handle))
-        {
-            GCHandle.FromIntPtr(handle).Free();
-        }
-    }
-
     /// <summary>The loop cannot serve any more: take no new sockets and abort the registered ones.</summary>
     private void Fail(int errno, bool abortInline)
     {
         _failed = true;
-        EpollSocketIO[] sockets;
+        List<EpollSocketIO> live = [];
         lock (_registryLock)
         {
-            sockets = [.. _registered];
+            foreach (var slot in _slots)
+            {
+                if (slot.Target is { } target)
+                {
+                    live.Add(target);
+                }
+            }
         }
+
+        var sockets = live.ToArray();
 
         if (errno != 0)
         {
@@ -429,8 +469,6 @@ internal sealed unsafe class EpollLoop
             // On the watchdog: the waiters' continuations must not run on it.
             ThreadPool.UnsafeQueueUserWorkItem(state => AbortConnections(state, errno), sockets, preferLocal: false);
         }
-
-        FreeHandles();
     }
 
     private static void AbortConnections(EpollSocketIO[] sockets, int errno)
@@ -470,5 +508,12 @@ internal sealed unsafe class EpollLoop
         public void Start() => _thread.UnsafeStart(this);
 
         private void RunLoop() => loop.Run(this);
+    }
+
+    /// <summary>One registration: the socket, and how many registrations the slot has had (the event's check).</summary>
+    private struct Slot
+    {
+        public EpollSocketIO? Target;
+        public uint Generation;
     }
 }
