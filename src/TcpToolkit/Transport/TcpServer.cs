@@ -279,9 +279,10 @@ public sealed class TcpServer : IAsyncDisposable
         }
         catch (Exception ex)
         {
-            // Never a silent hang (Kestrel's REVIEW note): log Critical and make StopAsync report it.
-            ServerLog.AcceptLoopDied(_logger, name, ex);
+            // Never a silent hang (Kestrel's REVIEW note): log Critical and make StopAsync report it. Recorded before
+            // it is logged, so whoever sees the event (a monitor, a test) finds AcceptLoopFault set.
             Interlocked.CompareExchange(ref _acceptLoopFault, ex, null);
+            ServerLog.AcceptLoopDied(_logger, name, ex);
         }
     }
 
