@@ -54,12 +54,6 @@ internal static class EndPointParser
 
         var host = text[..colon];
         var portText = text[(colon + 1)..];
-        if (!int.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port > IPEndPoint.MaxPort)
-        {
-            error = $"has no valid port ('{portText}' is not 0 to 65535): " + Expected;
-            return false;
-        }
-
         IPAddress? address;
         if (host == "*")
         {
@@ -79,6 +73,12 @@ internal static class EndPointParser
             // Dotted quads only (IPAddress also reads "12" as 0.0.0.12); an IPv6 address needs its brackets (its
             // colons would be read as the port's); a host name is refused.
             error = "is not an IP endpoint: " + Expected;
+            return false;
+        }
+
+        if (!int.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port > IPEndPoint.MaxPort)
+        {
+            error = $"has no valid port ('{portText}' is not 0 to 65535): " + Expected;
             return false;
         }
 
