@@ -29,7 +29,6 @@ public sealed class HostedTcpServer : IHostedService, IAsyncDisposable
     private TimeSpan _abortGrace;
     private TimeProvider _timeProvider = TimeProvider.System;
     private Task<ServerStopResult>? _stopping;
-    private ServerStopResult? _stopResult;
     private int _state;
     private int _disposed;
 
@@ -56,7 +55,7 @@ public sealed class HostedTcpServer : IHostedService, IAsyncDisposable
     public bool IsListening => State == HostedTcpServerState.Listening;
 
     /// <summary>Gets how many connections the stop drained and aborted, once the stop has finished; otherwise <see langword="null"/>.</summary>
-    public ServerStopResult? StopResult => _stopResult;
+    public ServerStopResult? StopResult => Volatile.Read(ref _stopping) is { IsCompletedSuccessfully: true } stop ? stop.Result : null;
 
     internal HostedTcpServerState State => (HostedTcpServerState)Volatile.Read(ref _state);
 
@@ -125,7 +124,7 @@ public sealed class HostedTcpServer : IHostedService, IAsyncDisposable
         }
 
         var stop = _server!.StopAsync(cancellationToken);
-        _stopping = stop;
+        Volatile.Write(ref _stopping, stop);
         await ((Task)stop).WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         if (!stop.IsCompleted)
         {
@@ -141,7 +140,9 @@ public sealed class HostedTcpServer : IHostedService, IAsyncDisposable
         }
 
         Volatile.Write(ref _state, (int)HostedTcpServerState.Stopped);
-        _stopResult = await stop.ConfigureAwait(false);
+
+        // Throws the server's IOException when an accept loop had died.
+        await stop.ConfigureAwait(false);
     }
 
     /// <summary>
@@ -175,7 +176,7 @@ public sealed class HostedTcpServer : IHostedService, IAsyncDisposable
             return;
         }
 
-        if (_stopping is { IsCompleted: false } stopping)
+        if (Volatile.Read(ref _stopping) is { IsCompleted: false } stopping)
         {
             // Handlers that ignored their abort still run: release the server when they return, without holding the
             // host's disposal (deliberately not awaited).
