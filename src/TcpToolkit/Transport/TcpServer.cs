@@ -100,6 +100,13 @@ public sealed class TcpServer : IAsyncDisposable
     public long RejectedConnectionCount => Interlocked.Read(ref _rejectedConnectionCount);
 
     /// <summary>
+    /// Gets the exception that ended an accept loop while the server ran (that endpoint no longer accepts; logged as
+    /// Critical, and <see cref="StopAsync"/> throws it as the inner exception), or <see langword="null"/> while every
+    /// endpoint accepts: what a health check looks at.
+    /// </summary>
+    public Exception? AcceptLoopFault => Volatile.Read(ref _acceptLoopFault);
+
+    /// <summary>
     /// Binds every endpoint and starts accepting. Either every endpoint is bound or none: on a failure the ones
     /// already bound are released and a <see cref="TcpBindException"/> names the endpoint that failed.
     /// </summary>
@@ -272,9 +279,10 @@ public sealed class TcpServer : IAsyncDisposable
         }
         catch (Exception ex)
         {
-            // Never a silent hang (Kestrel's REVIEW note): log Critical and make StopAsync report it.
-            ServerLog.AcceptLoopDied(_logger, name, ex);
+            // Never a silent hang (Kestrel's REVIEW note): log Critical and make StopAsync report it. Recorded before
+            // it is logged, so whoever sees the event (a monitor, a test) finds AcceptLoopFault set.
             Interlocked.CompareExchange(ref _acceptLoopFault, ex, null);
+            ServerLog.AcceptLoopDied(_logger, name, ex);
         }
     }
 
