@@ -69,10 +69,10 @@ public abstract class Connection : IAsyncDisposable
     /// <summary>
     /// Gets the connection's share of the <c>TcpToolkit</c> meter's instruments, which the transport creates and the
     /// layers above (framing, TLS, the PROXY protocol) record on; <see langword="null"/> for a connection without a
-    /// socket (in memory), which records nothing. Internal: a field, not a feature, so a connection pays no feature
-    /// bag copy for it.
+    /// socket (in memory), which records nothing. Internal: a property, not a feature, so a connection pays no feature
+    /// bag copy for it (the benchmarks set it on a bare pipe connection).
     /// </summary>
-    internal ConnectionTelemetry? Telemetry { get; private protected set; }
+    internal ConnectionTelemetry? Telemetry { get; set; }
 
     /// <summary>Gets the feature of type <typeparamref name="TFeature"/> that middleware set, or <see langword="null"/>.</summary>
     /// <typeparam name="TFeature">The feature's type, as it was set.</typeparam>

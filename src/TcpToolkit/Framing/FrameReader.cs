@@ -199,7 +199,7 @@ public sealed class FrameReader
         {
             if (_telemetry is not null)
             {
-                CountFrame(decoder, _buffer.GetOffset(consumed) - _buffer.GetOffset(_consumed));
+                CountFrame(decoder, consumed);
             }
 
             _consumed = consumed;
@@ -230,7 +230,7 @@ public sealed class FrameReader
         return false;
     }
 
-    private void CountFrame(object decoder, long bytes)
+    private void CountFrame(object decoder, SequencePosition end)
     {
         if (!ReferenceEquals(decoder, _countedDecoder))
         {
@@ -238,7 +238,9 @@ public sealed class FrameReader
             _countedDecoder = decoder;
         }
 
-        _frameCounter!.Count(bytes);
+        // The size (from the frame's first byte to the decoder's consumed position) only when the histogram wants it.
+        var counter = _frameCounter!;
+        counter.Count(counter.WantsSize ? _buffer.GetOffset(end) - _buffer.GetOffset(_consumed) : -1);
     }
 
     private void ReleaseBuffer()

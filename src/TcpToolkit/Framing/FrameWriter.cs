@@ -19,7 +19,7 @@ public sealed class FrameWriter
 {
     private readonly PipeWriter _writer;
     private readonly ConnectionTelemetry? _telemetry;
-    private readonly bool _measures;
+    private readonly bool _canMeasure;
 
     // The counter of the encoder last used: found again only when the encoder changes.
     private object? _countedEncoder;
@@ -45,7 +45,7 @@ public sealed class FrameWriter
 
         // A frame's size is what the encoder added to the pipe's unflushed bytes (every pipe of the transport and of
         // the TLS layer tells; a writer that cannot still has its frames counted).
-        _measures = _writer.CanGetUnflushedBytes;
+        _canMeasure = _writer.CanGetUnflushedBytes;
     }
 
     /// <summary>Encodes <paramref name="frame"/> into the pipe's buffer without flushing.</summary>
@@ -62,15 +62,18 @@ public sealed class FrameWriter
             return;
         }
 
-        var before = _measures ? _writer.UnflushedBytes : 0;
-        encoder.Encode(frame, _writer);
         if (!ReferenceEquals(encoder, _countedEncoder))
         {
             _frameCounter = _telemetry.FrameCounter(FrameCodecs.NameOf(encoder), receive: false);
             _countedEncoder = encoder;
         }
 
-        _frameCounter!.Count(_measures ? _writer.UnflushedBytes - before : -1);
+        // The size (what the encoder added to the unflushed bytes) only when the histogram wants it.
+        var counter = _frameCounter!;
+        var measure = _canMeasure && counter.WantsSize;
+        var before = measure ? _writer.UnflushedBytes : 0;
+        encoder.Encode(frame, _writer);
+        counter.Count(measure ? _writer.UnflushedBytes - before : -1);
     }
 
     /// <summary>Encodes <paramref name="frame"/> and flushes. Completes synchronously unless the pipe applies backpressure.</summary>

@@ -47,6 +47,7 @@ public sealed class TcpClient : IConnectionFactory, IAsyncDisposable
             _options.LoggerFactory.CreateLogger("TcpToolkit.TcpConnection"),
             _options.TimeProvider,
             _metrics,
+            _options.RecordFrameSizes,
             useDotNetSocketEngine: _options.UseDotNetSocketEngine);
         _onConnectionClosed = connection => _connections.TryRemove(connection, out _);
         if (_options.Middleware.Count > 0)

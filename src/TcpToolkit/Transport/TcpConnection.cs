@@ -44,7 +44,7 @@ public sealed partial class TcpConnection : Connection
         LocalEndPoint = socket.LocalEndPoint;
         RemoteEndPoint = socket.RemoteEndPoint;
         var openedAt = settings.TimeProvider.GetTimestamp();
-        _telemetry = settings.Metrics.Create(endPointTags, settings.TimeProvider, openedAt);
+        _telemetry = settings.Metrics.Create(endPointTags, settings.TimeProvider, openedAt, settings.RecordFrameSizes);
         Telemetry = _telemetry;
         _pump = new SocketPump(socket, settings, Id, _telemetry, io);
         _input = new ConnectionInput(_pump.Input);

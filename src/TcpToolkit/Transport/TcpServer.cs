@@ -82,6 +82,7 @@ public sealed class TcpServer : IAsyncDisposable
             options.LoggerFactory.CreateLogger("TcpToolkit.TcpConnection"),
             options.TimeProvider,
             _metrics.Server,
+            options.RecordFrameSizes,
             new ConnectionTimeouts(options.IdleTimeout, options.FirstByteTimeout, options.MinReceiveDataRate, options.WriteTimeout),
             options.UseDotNetSocketEngine);
         _onConnectionClosed = _ => Interlocked.Decrement(ref _connectionCount);

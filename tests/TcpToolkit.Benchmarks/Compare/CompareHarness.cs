@@ -59,7 +59,7 @@ internal static class CompareHarness
 
         if (options.Build)
         {
-            var projects = servers.Select(s => s.ProjectPath).Append(Path.Combine(root, "src/TcpToolkit.Cli"));
+            var projects = servers.SelectMany(s => s.AlsoBuild is { } also ? [s.ProjectPath, also] : (string[])[s.ProjectPath]).Append(Path.Combine(root, "src/TcpToolkit.Cli"));
             foreach (var project in (probe is null ? projects : projects.Append(probe.ProjectPath)).Distinct())
             {
                 await RunToEndAsync("dotnet", ["build", project, "-c", "Release", "-nologo", "-v", "q"]);

@@ -49,6 +49,8 @@ internal sealed record Scenario(string Id, string Name, string Framing, int Conn
 /// Arguments (after <see cref="Arguments"/>) that make the server speak TLS with a throwaway self-signed certificate
 /// for the TLS measurements, or <see langword="null"/> for a server without TLS (skipped by them).
 /// </param>
+/// <param name="AlsoBuild">Another project the row needs built (a startup hook), or <see langword="null"/>.</param>
+/// <param name="OptIn">Left out of the default selection: measured only when <c>--servers</c> names it.</param>
 internal sealed record PeerServer(
     string Id,
     string Name,
@@ -57,12 +59,18 @@ internal sealed record PeerServer(
     string[] Arguments,
     IReadOnlyDictionary<string, string> Environment,
     string? RequiredOption = null,
-    string[]? TlsArguments = null)
+    string[]? TlsArguments = null,
+    string? AlsoBuild = null,
+    bool OptIn = false)
 {
     /// <summary>.NET's switch that runs socket completions on its epoll thread instead of the thread pool.</summary>
     public const string InlineCompletionsVariable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
 
+    /// <summary>.NET's list of startup hooks: assemblies whose <c>StartupHook.Initialize</c> runs before <c>Main</c>.</summary>
+    public const string StartupHooksVariable = "DOTNET_STARTUP_HOOKS";
+
     public const string TcpToolkit = "tcptoolkit";
+    public const string TcpToolkitMetrics = "tcptoolkit-metrics";
     public const string TcpToolkitFastest = "tcptoolkit-fastest";
     public const string Kestrel = "kestrel";
     public const string KestrelInline = "kestrel-inline";
@@ -93,6 +101,20 @@ internal sealed record PeerServer(
             new(KestrelInline, "Kestrel-inline", Path.Combine(peers, "KestrelEcho"), "KestrelEcho", ["--inline"], new Dictionary<string, string> { [InlineCompletionsVariable] = "1" }, TlsArguments: Tls),
             new("socket", "Socket loop", Path.Combine(peers, "SocketEcho"), "SocketEcho", [], NoVariables),
             new("psu", "Pipelines.Sockets.Unofficial", Path.Combine(peers, "PsuEcho"), "PsuEcho", [], NoVariables),
+
+            // Issue 14: the same server with a MeterListener on every TcpToolkit instrument, attached by a startup hook
+            // (Peers/MetricsHook) so tcptk is unchanged; its msg/s against tcptoolkit's is the metrics' cost. Opt-in,
+            // and last, so the other rows keep their chart colours.
+            new(
+                TcpToolkitMetrics,
+                "TcpToolkit (metrics on)",
+                cli,
+                "tcptk",
+                ["echo-server", "--host", "127.0.0.1"],
+                new Dictionary<string, string> { [StartupHooksVariable] = Path.Combine(peers, "MetricsHook/bin/Release/net10.0/MetricsHook.dll") },
+                TlsArguments: Tls,
+                AlsoBuild: Path.Combine(peers, "MetricsHook"),
+                OptIn: true),
         ];
     }
 

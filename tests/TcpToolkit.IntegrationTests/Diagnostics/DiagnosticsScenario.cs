@@ -33,7 +33,7 @@ internal sealed partial class DiagnosticsScenario : IAsyncDisposable
         LoggerFactory = new LoggerFactory();
         LoggerFactory.AddProvider(new FakeLoggerProvider(Logs));
         _handlerLogger = LoggerFactory.CreateLogger("Scenario.Handler");
-        Client = new TcpClient(new TcpClientOptions { MeterFactory = Factory, LoggerFactory = LoggerFactory });
+        Client = new TcpClient(new TcpClientOptions { MeterFactory = Factory, LoggerFactory = LoggerFactory, RecordFrameSizes = true });
     }
 
     public TestMeterFactory Factory { get; } = new();
@@ -70,6 +70,7 @@ internal sealed partial class DiagnosticsScenario : IAsyncDisposable
     {
         options.MeterFactory = Factory;
         options.LoggerFactory = LoggerFactory;
+        options.RecordFrameSizes = true;
         options.WriteTimeout = null;
     }
 

@@ -7,7 +7,7 @@ using TcpToolkit.Transport;
 namespace TcpToolkit.IntegrationTests.Diagnostics;
 
 /// <summary>
-/// Issue 14's must-show: a <see cref="MeterListener"/> on every instrument (the per-frame size histograms included)
+/// Issue 14's must-show: a <see cref="MeterListener"/> on every instrument (the opt-in per-frame size histograms included)
 /// adds no allocation per message to the framed echo path, server and client. Measured process-wide
 /// (<see cref="GC.GetTotalAllocatedBytes"/>, precise) because the loops run on the engine's and the pool's threads,
 /// in the process-wide collection, first with nobody listening, then with the listener on the same connection: the
@@ -34,8 +34,12 @@ public sealed class EchoAllocationTests
     {
         var ct = TestServers.Timeout();
         using var factory = new TestMeterFactory();
-        await using var server = await TestServers.StartAsync(EchoAsync, options => options.MeterFactory = factory);
-        await using var client = new TcpClient(new TcpClientOptions { MeterFactory = factory });
+        await using var server = await TestServers.StartAsync(EchoAsync, options =>
+        {
+            options.MeterFactory = factory;
+            options.RecordFrameSizes = true;
+        });
+        await using var client = new TcpClient(new TcpClientOptions { MeterFactory = factory, RecordFrameSizes = true });
         await using var connection = await client.ConnectAsync(server.LocalEndPoint, ct);
         var exchange = new Exchange(connection);
         await exchange.RunAsync(WarmUp, ct);

@@ -48,6 +48,24 @@ public sealed class FrameMetricsTests
     }
 
     [Fact]
+    public async Task FrameSize_NotOptedIn_FramesCountedButNoSizes()
+    {
+        var ct = TestServers.Timeout();
+        await using var scenario = await DiagnosticsScenario.StartAsync();
+        var server = await scenario.StartServerAsync(FramedHandlers.Echo(DiagnosticsScenario.Codec), options => options.RecordFrameSizes = false);
+        await using var client = new TcpToolkit.Transport.TcpClient(new TcpToolkit.Transport.TcpClientOptions { MeterFactory = scenario.Factory });
+        await using var connection = await client.ConnectAsync(server.LocalEndPoint, ct);
+        var reader = new Framing.FrameReader(connection);
+
+        await new Framing.FrameWriter(connection).WriteAsync(new Framing.LengthFieldFrameEncoder(DiagnosticsScenario.Codec), new byte[10], ct);
+        (await reader.ReadAsync(new Framing.LengthFieldFrameDecoder(DiagnosticsScenario.Codec), ct)).HasFrame.Should().BeTrue();
+
+        scenario.Recorder.Observed(Names.ClientFrames).Should().Be(2);
+        scenario.Recorder.Recorded(Names.ClientFrameSize).Should().BeEmpty();
+        scenario.Recorder.Recorded(Names.ServerFrameSize).Should().BeEmpty();
+    }
+
+    [Fact]
     public async Task DecodeErrors_FrameOverTheMaximum_CountedAsFrameTooLargeOfItsCodec()
     {
         var ct = TestServers.Timeout();

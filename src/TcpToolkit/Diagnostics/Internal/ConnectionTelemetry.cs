@@ -24,6 +24,7 @@ internal sealed class ConnectionTelemetry
     private readonly SideMetrics _side;
     private readonly TimeProvider _timeProvider;
     private readonly long _openedAt;
+    private readonly bool _recordFrameSizes;
     private readonly Lock _framesLock = new();
     private FrameCounter[] _frames = [];
     private bool _countedActive;
@@ -41,9 +42,10 @@ internal sealed class ConnectionTelemetry
     /// <summary>Clock ticks the write buffer held <c>MaxWriteBufferSize</c> or more, so flushes waited for the peer.</summary>
     public long TransmitPausedTicks;
 
-    internal ConnectionTelemetry(SideMetrics side, KeyValuePair<string, object?>[] endPoint, TimeProvider timeProvider, long openedAt)
+    internal ConnectionTelemetry(SideMetrics side, KeyValuePair<string, object?>[] endPoint, TimeProvider timeProvider, long openedAt, bool recordFrameSizes)
     {
         _side = side;
+        _recordFrameSizes = recordFrameSizes;
         EndPoint = endPoint;
         _timeProvider = timeProvider;
         _openedAt = openedAt;
@@ -100,7 +102,7 @@ internal sealed class ConnectionTelemetry
                 }
             }
 
-            var added = new FrameCounter(codec, receive, _side.FrameSize);
+            var added = new FrameCounter(codec, receive, _recordFrameSizes ? _side.FrameSize : null);
             Volatile.Write(ref _frames, [.. _frames, added]);
             return added;
         }

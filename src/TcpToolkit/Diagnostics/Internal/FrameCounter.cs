@@ -8,20 +8,21 @@ namespace TcpToolkit.Diagnostics.Internal;
 /// <c>tcptoolkit.*.frame.size</c> histogram when a listener enabled it.
 /// </summary>
 /// <remarks>
-/// The per-frame cost with nobody listening is an increment and a field read; the histogram, when enabled, is one
-/// <see cref="Histogram{T}.Record(T, KeyValuePair{string, object?}, KeyValuePair{string, object?})"/> with two
-/// attributes kept here, so recording allocates nothing.
+/// The per-frame cost is an increment (about 1-3 ns). The histogram is opt-in (<c>RecordFrameSizes</c>): measured
+/// with BenchmarkDotNet, one <see cref="Histogram{T}.Record(T, KeyValuePair{string, object?}, KeyValuePair{string, object?})"/>
+/// costs about 30 ns with a bare MeterListener and 75 ns under the OpenTelemetry SDK, twice per echoed message. When
+/// on, it records with two attributes kept here, so recording allocates nothing.
 /// </remarks>
 internal sealed class FrameCounter
 {
-    private readonly Histogram<long> _size;
+    private readonly Histogram<long>? _size;
     private readonly KeyValuePair<string, object?> _direction;
     private readonly KeyValuePair<string, object?> _codec;
 
     // Written by one thread (the connection's frame reader, or its frame writer); read with Volatile.Read by collections.
     private long _frames;
 
-    public FrameCounter(string codec, bool receive, Histogram<long> size)
+    public FrameCounter(string codec, bool receive, Histogram<long>? size)
     {
         Codec = codec;
         IsReceive = receive;
@@ -36,6 +37,9 @@ internal sealed class FrameCounter
     /// <summary>Gets whether these are decoded (received) frames rather than encoded (transmitted) ones.</summary>
     public bool IsReceive { get; }
 
+    /// <summary>Gets whether <see cref="Count"/> wants the frame's size now (the histogram is on and has a listener).</summary>
+    public bool WantsSize => _size is { Enabled: true };
+
     /// <summary>Gets how many frames were counted.</summary>
     public long Frames => Volatile.Read(ref _frames);
 
@@ -43,9 +47,9 @@ internal sealed class FrameCounter
     public void Count(long bytes)
     {
         _frames++;
-        if (bytes >= 0 && _size.Enabled)
+        if (bytes >= 0 && _size is { Enabled: true } size)
         {
-            _size.Record(bytes, _direction, _codec);
+            size.Record(bytes, _direction, _codec);
         }
     }
 }

@@ -106,8 +106,8 @@ internal sealed class SideMetrics
         || TlsHandshakeActive.Enabled || ConnectDuration?.Enabled == true || _rejectedConnections?.Enabled == true;
 
     /// <summary>Makes a connection's telemetry; it counts once <see cref="Open"/> has registered it.</summary>
-    public ConnectionTelemetry Create(KeyValuePair<string, object?>[] endPoint, TimeProvider timeProvider, long openedAt)
-        => new(this, endPoint, timeProvider, openedAt);
+    public ConnectionTelemetry Create(KeyValuePair<string, object?>[] endPoint, TimeProvider timeProvider, long openedAt, bool recordFrameSizes = false)
+        => new(this, endPoint, timeProvider, openedAt, recordFrameSizes);
 
     /// <summary>Registers a connection (one lock, one list link, no allocation) and counts it as active.</summary>
     public void Open(ConnectionTelemetry telemetry)

@@ -17,6 +17,7 @@ internal sealed class ConnectionSettings
         ILogger logger,
         TimeProvider timeProvider,
         SideMetrics metrics,
+        bool recordFrameSizes,
         ConnectionTimeouts? timeouts = null,
         bool useDotNetSocketEngine = false)
     {
@@ -28,6 +29,7 @@ internal sealed class ConnectionSettings
         Logger = logger;
         TimeProvider = timeProvider;
         Metrics = metrics;
+        RecordFrameSizes = recordFrameSizes;
 
         // The process-wide engine has no owner to log through: the first server or client with a real logger lends it.
         EngineLog.Adopt(logger);
@@ -79,6 +81,9 @@ internal sealed class ConnectionSettings
 
     /// <summary>Gets the instruments of the owner's side (<c>tcptoolkit.server.*</c> or <c>tcptoolkit.client.*</c>).</summary>
     public SideMetrics Metrics { get; }
+
+    /// <summary>Gets whether the connections' frame counters feed the <c>frame.size</c> histograms (opt-in).</summary>
+    public bool RecordFrameSizes { get; }
 
     /// <summary>Gets the timeouts the server's heartbeat enforces; <see langword="null"/> when there are none.</summary>
     public ConnectionTimeouts? Timeouts { get; }
