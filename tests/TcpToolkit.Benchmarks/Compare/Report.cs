@@ -431,8 +431,8 @@ internal static class Report
     private static string Verdict(double? ratio, double? target) => (ratio, target) switch
     {
         (_, null) => "–",
-        (null, { } t) => string.Create(C, $"≥ {t:0.0}×: not measured"),
-        ({ } r, { } t) => string.Create(C, $"≥ {t:0.0}×: {(r >= t ? "met" : "**missed**")}"),
+        (null, { } t) => string.Create(C, $"≥ {t:0.0#}×: not measured"),
+        ({ } r, { } t) => string.Create(C, $"≥ {t:0.0#}×: {(r >= t ? "met" : "**missed**")}"),
     };
 
     /// <summary>Marks a ratio measured while the client (or generator) used 90% of its core or more in either run.</summary>

@@ -136,7 +136,8 @@ internal sealed record PeerServer(
     /// <summary>The command line as the report shows it.</summary>
     public string Describe()
     {
-        var variables = string.Concat(Environment.Select(v => v.Key + "=" + v.Value + " "));
+        // A path (the startup hook's) by its file name: the report does not show the machine's directories.
+        var variables = string.Concat(Environment.Select(v => v.Key + "=" + (Path.IsPathRooted(v.Value) ? ".../" + Path.GetFileName(v.Value) : v.Value) + " "));
         return variables + "dotnet " + AssemblyName + ".dll " + string.Join(' ', [.. Arguments, "--port", "N", "--framing", "F"]).TrimStart();
     }
 }

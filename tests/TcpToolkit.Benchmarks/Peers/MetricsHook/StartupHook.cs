@@ -7,6 +7,7 @@ using System.Diagnostics.Metrics;
 /// second (an OpenTelemetry exporter's interval is usually longer: this is the costlier end). It prints one line, which
 /// the harness shows as the server's mode.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1050:Declare types in namespaces", Justification = "The runtime looks the hook up as StartupHook in no namespace.")]
 public static class StartupHook
 {
     private static MeterListener? s_listener;
