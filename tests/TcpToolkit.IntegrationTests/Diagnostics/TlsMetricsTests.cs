@@ -14,8 +14,12 @@ public sealed class TlsMetricsTests
         var server = scenario.Recorder.Recorded(Names.ServerTlsHandshakeDuration);
         server.Should().HaveCount(3);
         server.All(m => m.Has(("network.transport", "tcp"), ("server.address", "127.0.0.1"))).Should().BeTrue();
-        server.Count(m => m["error.type"] == null && m["tls.protocol.version"] != null).Should().Be(2, "the client that refuses the certificate does so after the server's part");
-        server.Should().ContainSingle(m => m["error.type"] != null).Which["error.type"].Should().Be("authentication_failed", "plain text is no TLS record");
+        server.Count(m => m["error.type"] == null && m["tls.protocol.version"] != null).Should().BeGreaterThanOrEqualTo(1);
+        server.Count(m => Equals(m["error.type"], "authentication_failed")).Should().Be(1, "plain text is no TLS record");
+
+        // The client that refuses the certificate does so after its Finished: the server has usually completed, but
+        // the client's reset can discard the Finished before the server reads it.
+        server.Where(m => m["error.type"] != null).Select(m => m["error.type"]).Should().BeSubsetOf(["authentication_failed", "connection_closed"]);
 
         var client = scenario.Recorder.Recorded(Names.ClientTlsHandshakeDuration);
         client.Should().HaveCount(2);
