@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
+using TcpToolkit.Diagnostics.Internal;
 
 namespace TcpToolkit.Connections;
 
@@ -64,6 +65,14 @@ public abstract class Connection : IAsyncDisposable
 
     /// <summary>Gets why the connection closed, or <see cref="CloseReason.None"/> while it is open.</summary>
     public abstract CloseReason CloseReason { get; }
+
+    /// <summary>
+    /// Gets the connection's share of the <c>TcpToolkit</c> meter's instruments, which the transport creates and the
+    /// layers above (framing, TLS, the PROXY protocol) record on; <see langword="null"/> for a connection without a
+    /// socket (in memory), which records nothing. Internal: a property, not a feature, so a connection pays no feature
+    /// bag copy for it (the benchmarks set it on a bare pipe connection).
+    /// </summary>
+    internal ConnectionTelemetry? Telemetry { get; set; }
 
     /// <summary>Gets the feature of type <typeparamref name="TFeature"/> that middleware set, or <see langword="null"/>.</summary>
     /// <typeparam name="TFeature">The feature's type, as it was set.</typeparam>

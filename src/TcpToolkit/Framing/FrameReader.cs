@@ -3,6 +3,8 @@ using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using TcpToolkit.Connections;
+using TcpToolkit.Diagnostics.Internal;
 using TcpToolkit.Framing.Internal;
 
 namespace TcpToolkit.Framing;
@@ -24,11 +26,21 @@ namespace TcpToolkit.Framing;
 /// the connection's byte stream is out of step and no further frames should be read. Not thread-safe: one reader
 /// per connection, one read at a time. The reader does not own (complete) the pipe.
 /// </para>
+/// <para>
+/// Created over a <see cref="Connection"/>, it records the connection's frame metrics (<c>tcptoolkit.*.frames</c>,
+/// <c>frame.size</c>, <c>frame.decode_errors</c>; see the README's Observability section): a count in a field per
+/// frame, nothing allocated. Over a bare <see cref="PipeReader"/> it records none.
+/// </para>
 /// </remarks>
 public sealed class FrameReader
 {
     private readonly PipeReader _reader;
     private readonly ILogger _logger;
+    private readonly ConnectionTelemetry? _telemetry;
+
+    // The counter of the decoder last used (frames of one codec): found again only when the decoder changes.
+    private object? _countedDecoder;
+    private FrameCounter? _frameCounter;
 
     // The buffer of the last pipe read, held (not yet passed to AdvanceTo) while frames are handed out from it.
     private ReadOnlySequence<byte> _buffer;
@@ -44,6 +56,18 @@ public sealed class FrameReader
         ArgumentNullException.ThrowIfNull(reader);
         _reader = reader;
         _logger = logger ?? NullLogger.Instance;
+    }
+
+    /// <summary>
+    /// Creates a frame reader over <paramref name="connection"/>'s input (<c>Transport.Input</c> now: create it after
+    /// the middleware has set up its layers) that records the connection's frame metrics.
+    /// </summary>
+    /// <param name="connection">The connection to read frames from.</param>
+    /// <param name="logger">Receives framing events (IDs 200-299). Defaults to no logging.</param>
+    public FrameReader(Connection connection, ILogger? logger = null)
+        : this(InputOf(connection), logger)
+    {
+        _telemetry = connection.Telemetry;
     }
 
     /// <summary>
@@ -103,6 +127,12 @@ public sealed class FrameReader
         }
     }
 
+    private static PipeReader InputOf(Connection connection)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        return connection.Input;
+    }
+
     // Pooled builder: a read that really waits reuses its state machine box instead of allocating one per frame.
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<FrameReadResult<TFrame>> ReadSlowAsync<TFrame>(
@@ -154,6 +184,7 @@ public sealed class FrameReader
         catch (FramingException ex)
         {
             LogFramingError(ex);
+            _telemetry?.DecodeError(FrameCodecs.ErrorTypeOf(ex), FrameCodecs.NameOf(decoder));
             ReleaseBuffer();
             throw;
         }
@@ -161,10 +192,16 @@ public sealed class FrameReader
         if (discardSource is not null && discardSource.DiscardedFrameCount != discardsBefore)
         {
             FramingLog.FrameDiscarded(_logger, discardSource.LastDiscardReason, discardSource.LastDiscardedByteCount);
+            _telemetry?.DecodeError(ErrorTypes.Of(discardSource.LastDiscardReason), FrameCodecs.NameOf(decoder), discardSource.DiscardedFrameCount - discardsBefore);
         }
 
         if (decoded)
         {
+            if (_telemetry is not null)
+            {
+                CountFrame(decoder, consumed);
+            }
+
             _consumed = consumed;
             result = new FrameReadResult<TFrame>(frame, isCompleted: false, isCanceled: false);
             return true;
@@ -178,7 +215,9 @@ public sealed class FrameReader
             if (leftover > 0)
             {
                 FramingLog.TruncatedFrame(_logger, leftover);
-                throw new TruncatedFrameException(leftover);
+                var truncated = new TruncatedFrameException(leftover);
+                _telemetry?.DecodeError(FrameCodecs.ErrorTypeOf(truncated), FrameCodecs.NameOf(decoder));
+                throw truncated;
             }
 
             result = new FrameReadResult<TFrame>(default!, isCompleted: true, isCanceled: false);
@@ -189,6 +228,19 @@ public sealed class FrameReader
         _reader.AdvanceTo(consumed, examined);
         result = default;
         return false;
+    }
+
+    private void CountFrame(object decoder, SequencePosition end)
+    {
+        if (!ReferenceEquals(decoder, _countedDecoder))
+        {
+            _frameCounter = _telemetry!.FrameCounter(FrameCodecs.NameOf(decoder), receive: true);
+            _countedDecoder = decoder;
+        }
+
+        // The size (from the frame's first byte to the decoder's consumed position) only when the histogram wants it.
+        var counter = _frameCounter!;
+        counter.Count(counter.WantsSize ? _buffer.GetOffset(end) - _buffer.GetOffset(_consumed) : -1);
     }
 
     private void ReleaseBuffer()

@@ -1,4 +1,7 @@
 using System.IO.Pipelines;
+using TcpToolkit.Connections;
+using TcpToolkit.Diagnostics.Internal;
+using TcpToolkit.Framing.Internal;
 
 namespace TcpToolkit.Framing;
 
@@ -7,10 +10,20 @@ namespace TcpToolkit.Framing;
 /// frames can go out with one <see cref="FlushAsync"/>; <see cref="WriteAsync{TFrame}"/> writes and flushes. The
 /// encoder can change between calls (for example a handshake line, then length-prefixed frames).
 /// </summary>
-/// <remarks>Not thread-safe: one writer per connection, one write at a time. The writer does not own the pipe.</remarks>
+/// <remarks>
+/// Not thread-safe: one writer per connection, one write at a time. The writer does not own the pipe. Created over a
+/// <see cref="Connection"/>, it records the connection's frame metrics (<c>tcptoolkit.*.frames</c> and
+/// <c>frame.size</c>, transmit); over a bare <see cref="PipeWriter"/> it records none.
+/// </remarks>
 public sealed class FrameWriter
 {
     private readonly PipeWriter _writer;
+    private readonly ConnectionTelemetry? _telemetry;
+    private readonly bool _canMeasure;
+
+    // The counter of the encoder last used: found again only when the encoder changes.
+    private object? _countedEncoder;
+    private FrameCounter? _frameCounter;
 
     /// <summary>Creates a frame writer over <paramref name="writer"/>.</summary>
     /// <param name="writer">The pipe to write to, for example a connection's <c>Transport.Output</c>.</param>
@@ -18,6 +31,21 @@ public sealed class FrameWriter
     {
         ArgumentNullException.ThrowIfNull(writer);
         _writer = writer;
+    }
+
+    /// <summary>
+    /// Creates a frame writer over <paramref name="connection"/>'s output (<c>Transport.Output</c> now: create it
+    /// after the middleware has set up its layers) that records the connection's frame metrics.
+    /// </summary>
+    /// <param name="connection">The connection to write frames to.</param>
+    public FrameWriter(Connection connection)
+        : this(OutputOf(connection))
+    {
+        _telemetry = connection.Telemetry;
+
+        // A frame's size is what the encoder added to the pipe's unflushed bytes (every pipe of the transport and of
+        // the TLS layer tells; a writer that cannot still has its frames counted).
+        _canMeasure = _writer.CanGetUnflushedBytes;
     }
 
     /// <summary>Encodes <paramref name="frame"/> into the pipe's buffer without flushing.</summary>
@@ -28,7 +56,24 @@ public sealed class FrameWriter
     public void Write<TFrame>(IFrameEncoder<TFrame> encoder, TFrame frame)
     {
         ArgumentNullException.ThrowIfNull(encoder);
+        if (_telemetry is null)
+        {
+            encoder.Encode(frame, _writer);
+            return;
+        }
+
+        if (!ReferenceEquals(encoder, _countedEncoder))
+        {
+            _frameCounter = _telemetry.FrameCounter(FrameCodecs.NameOf(encoder), receive: false);
+            _countedEncoder = encoder;
+        }
+
+        // The size (what the encoder added to the unflushed bytes) only when the histogram wants it.
+        var counter = _frameCounter!;
+        var measure = _canMeasure && counter.WantsSize;
+        var before = measure ? _writer.UnflushedBytes : 0;
         encoder.Encode(frame, _writer);
+        counter.Count(measure ? _writer.UnflushedBytes - before : -1);
     }
 
     /// <summary>Encodes <paramref name="frame"/> and flushes. Completes synchronously unless the pipe applies backpressure.</summary>
@@ -61,6 +106,12 @@ public sealed class FrameWriter
     /// <exception cref="FrameTooLargeException">The frame is longer than the encoder allows.</exception>
     public ValueTask<FlushResult> WriteAsync(IFrameEncoder<ReadOnlyMemory<byte>> encoder, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
         => WriteAsync<ReadOnlyMemory<byte>>(encoder, payload, cancellationToken);
+
+    private static PipeWriter OutputOf(Connection connection)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        return connection.Output;
+    }
 
     /// <summary>Flushes the frames written so far.</summary>
     /// <param name="cancellationToken">Cancels the flush.</param>

@@ -14,12 +14,18 @@ internal static class ConnectionSetup
     /// connection. On failure the engine registration is released and the exception propagates; the caller still
     /// owns, and must dispose, the socket.
     /// </summary>
-    public static TcpConnection Create(Socket socket, ConnectionSettings settings, Action<TcpConnection>? onClosed, SocketIO? io = null)
+    /// <param name="socket">The connected socket.</param>
+    /// <param name="settings">The owner's settings.</param>
+    /// <param name="endPointTags">The metrics' endpoint attributes: the listener's, or the connect target's.</param>
+    /// <param name="onClosed">Tells the owner the connection closed.</param>
+    /// <param name="io">The engine the socket is already on (a client's connect), or <see langword="null"/>.</param>
+    public static TcpConnection Create(
+        Socket socket, ConnectionSettings settings, KeyValuePair<string, object?>[] endPointTags, Action<TcpConnection>? onClosed, SocketIO? io = null)
     {
         io ??= SocketIO.Create(socket, settings);
         try
         {
-            return new TcpConnection(socket, settings, onClosed, io);
+            return new TcpConnection(socket, settings, endPointTags, onClosed, io);
         }
         catch
         {

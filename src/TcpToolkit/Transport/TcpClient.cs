@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
 using TcpToolkit.Connections;
+using TcpToolkit.Diagnostics.Internal;
 using TcpToolkit.Transport.Internal;
 using Socket = System.Net.Sockets.Socket;
 
@@ -26,6 +28,7 @@ public sealed class TcpClient : IConnectionFactory, IAsyncDisposable
     private readonly ConnectionSettings _settings;
     private readonly ConcurrentDictionary<TcpConnection, byte> _connections = new();
     private readonly Action<TcpConnection> _onConnectionClosed;
+    private readonly SideMetrics _metrics;
     private int _disposed;
 
     /// <summary>Creates a client.</summary>
@@ -33,6 +36,9 @@ public sealed class TcpClient : IConnectionFactory, IAsyncDisposable
     public TcpClient(TcpClientOptions? options = null)
     {
         _options = options ?? new TcpClientOptions();
+        var metrics = TcpToolkitMetrics.For(_options.MeterFactory);
+        metrics.AddPool(PinnedBlockMemoryPool.SharedClientPool, "client");
+        _metrics = metrics.Client;
         _settings = new ConnectionSettings(
             PinnedBlockMemoryPool.SharedClientPool,
             _options.MaxReadBufferSize,
@@ -40,6 +46,8 @@ public sealed class TcpClient : IConnectionFactory, IAsyncDisposable
             _options.CloseTimeout,
             _options.LoggerFactory.CreateLogger("TcpToolkit.TcpConnection"),
             _options.TimeProvider,
+            _metrics,
+            _options.RecordFrameSizes,
             useDotNetSocketEngine: _options.UseDotNetSocketEngine);
         _onConnectionClosed = connection => _connections.TryRemove(connection, out _);
         if (_options.Middleware.Count > 0)
@@ -85,6 +93,9 @@ public sealed class TcpClient : IConnectionFactory, IAsyncDisposable
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         cancellationToken.ThrowIfCancellationRequested();
 
+        // The metrics' endpoint attributes (the target as asked for) are built only when an instrument wants them,
+        // and the span only exists while someone listens (.NET's own "socket connect" span, see the README).
+        var attempt = new ConnectAttempt(_metrics, remoteEndPoint, _options.TimeProvider);
         using var timeout = new CancellationTokenSource(_options.ConnectTimeout, _options.TimeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
         try
@@ -116,7 +127,7 @@ public sealed class TcpClient : IConnectionFactory, IAsyncDisposable
                 {
                     // Connected: from here a failure is not a connect error to try the next address with, and it
                     // must release the engine registration as well as the socket (Adopt releases the registration).
-                    connection = Adopt(socket, io);
+                    connection = Adopt(socket, io, attempt.Tags);
                 }
                 catch
                 {
@@ -124,6 +135,7 @@ public sealed class TcpClient : IConnectionFactory, IAsyncDisposable
                     throw;
                 }
 
+                attempt.Connected(endPoint);
                 if (_pipeline is not null)
                 {
                     // A middleware that fails aborts the connection (which releases the socket) and fails the connect.
@@ -133,16 +145,28 @@ public sealed class TcpClient : IConnectionFactory, IAsyncDisposable
                 return new ConnectResult(connection, SocketError.Success);
             }
 
+            attempt.Failed(lastError);
             return new ConnectResult(null, lastError);
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
+            attempt.Failed(SocketError.TimedOut);
             return new ConnectResult(null, SocketError.TimedOut);
         }
         catch (SocketException ex)
         {
             // DNS failures surface here.
+            attempt.Failed(ex.SocketErrorCode);
             return new ConnectResult(null, ex.SocketErrorCode);
+        }
+        catch (Exception ex)
+        {
+            attempt.Failed(ex);
+            throw;
+        }
+        finally
+        {
+            attempt.Dispose();
         }
     }
 
@@ -198,6 +222,9 @@ public sealed class TcpClient : IConnectionFactory, IAsyncDisposable
 
     private async Task RunPipelineAsync(TcpConnection connection, ClientPipelineEnd end)
     {
+        // As on a server: what the client middleware logs (the TLS handshake) names the connection.
+        var logger = _settings.Logger;
+        using var scope = logger.IsEnabled(LogLevel.Critical) ? logger.BeginScope(new ConnectionLogScope(connection.Id)) : null;
         try
         {
             await _pipeline!(connection, _stopping.Token).ConfigureAwait(false);
@@ -269,9 +296,9 @@ public sealed class TcpClient : IConnectionFactory, IAsyncDisposable
     // The OS takes whole seconds; round up so a sub-second setting never becomes 0 (which Linux rejects).
     private static int WholeSeconds(TimeSpan value) => (int)Math.Min(int.MaxValue, Math.Ceiling(value.TotalSeconds));
 
-    private TcpConnection Adopt(Socket socket, SocketIO io)
+    private TcpConnection Adopt(Socket socket, SocketIO io, KeyValuePair<string, object?>[] tags)
     {
-        var connection = ConnectionSetup.Create(socket, _settings, _onConnectionClosed, io);
+        var connection = ConnectionSetup.Create(socket, _settings, tags, _onConnectionClosed, io);
         _connections[connection] = 0;
         if (connection.ConnectionClosed.IsCancellationRequested)
         {

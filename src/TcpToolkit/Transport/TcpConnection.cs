@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using TcpToolkit.Connections;
 using TcpToolkit.Connections.Internal;
+using TcpToolkit.Diagnostics.Internal;
 using TcpToolkit.Transport.Internal;
 
 namespace TcpToolkit.Transport;
@@ -28,24 +29,32 @@ public sealed partial class TcpConnection : Connection, ITransportObserver
     private readonly ConnectionSettings _settings;
     private readonly CancellationTokenSource _closedSource = new();
     private readonly Action<TcpConnection>? _onClosed;
+    private readonly ConnectionTelemetry _telemetry;
     private IDuplexPipe _transport;
     private Task? _closeTask;
     private int _closeReason;
     private int _closedSignalled;
 
-    internal TcpConnection(Socket socket, ConnectionSettings settings, Action<TcpConnection>? onClosed = null, SocketIO? io = null)
+    internal TcpConnection(
+        Socket socket, ConnectionSettings settings, KeyValuePair<string, object?>[] endPointTags, Action<TcpConnection>? onClosed = null, SocketIO? io = null)
     {
         _settings = settings;
         _onClosed = onClosed;
         Id = "tcp-" + Interlocked.Increment(ref s_lastId).ToString("x", System.Globalization.CultureInfo.InvariantCulture);
         LocalEndPoint = socket.LocalEndPoint;
         RemoteEndPoint = socket.RemoteEndPoint;
-        _pump = new SocketPump(socket, settings, Id, io, this);
+        var openedAt = settings.TimeProvider.GetTimestamp();
+        _telemetry = settings.Metrics.Create(endPointTags, settings.TimeProvider, openedAt, settings.RecordFrameSizes);
+        Telemetry = _telemetry;
+        _pump = new SocketPump(socket, settings, Id, _telemetry, io, this);
         _input = new ConnectionInput(_pump.Input);
         _socketPipe = new DuplexPipe(_input, _pump.Output);
         _transport = _socketPipe;
-        _timeouts = new TimeoutTracker(settings.Timeouts, settings.TimeProvider, settings.TimeProvider.GetTimestamp());
+        _timeouts = new TimeoutTracker(settings.Timeouts, settings.TimeProvider, openedAt);
         SocketLog.ConnectionOpened(settings.Logger, Id, LocalEndPoint?.ToString(), RemoteEndPoint?.ToString());
+
+        // Counted as open only now that nothing above can throw: a failed setup leaves no connection in the metrics.
+        settings.Metrics.Open(_telemetry);
         _pump.Start();
     }
 
@@ -164,6 +173,9 @@ public sealed partial class TcpConnection : Connection, ITransportObserver
     {
         SetTransportCloseReason();
         CancelClosedToken();
+
+        // Once the loops have stopped the byte counts are final: the connection leaves the open set of the metrics.
+        _telemetry.Closed(CloseReason is CloseReason.None or CloseReason.LocalClose or CloseReason.RemoteClose ? null : ErrorTypes.Of(CloseReason));
     }
 
     private void SetTransportCloseReason()

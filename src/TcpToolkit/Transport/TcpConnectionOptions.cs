@@ -89,6 +89,15 @@ public abstract class TcpConnectionOptions
     /// </summary>
     public IMeterFactory? MeterFactory { get; set; }
 
+    /// <summary>
+    /// Gets or sets whether frame readers and writers over these connections record each frame's size in the
+    /// <c>tcptoolkit.*.frame.size</c> histogram. Defaults to <see langword="false"/>: a histogram measurement per
+    /// frame costs about 30 ns with a bare <see cref="MeterListener"/> and 75 ns under the OpenTelemetry SDK, twice per
+    /// echoed message, well over the few percent the other instruments cost (frames are still counted in
+    /// <c>tcptoolkit.*.frames</c>, for the price of an increment).
+    /// </summary>
+    public bool RecordFrameSizes { get; set; }
+
     /// <summary>Gets or sets the clock for every timeout. Defaults to <see cref="TimeProvider.System"/>; tests use a fake.</summary>
     public TimeProvider TimeProvider
     {

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using TcpToolkit.Connections;
+using TcpToolkit.Diagnostics.Internal;
 using TcpToolkit.Transport.Internal;
 using Socket = System.Net.Sockets.Socket;
 
@@ -39,6 +40,8 @@ public sealed class TcpServer : IAsyncDisposable
     private readonly List<Socket> _listeners = [];
     private readonly List<Task> _acceptLoops = [];
     private readonly List<ConnectionHandler> _pipelines = [];
+    private readonly List<KeyValuePair<string, object?>[]> _listenerTags = [];
+    private readonly TcpToolkitMetrics _metrics;
     private readonly Lock _stateLock = new();
     private readonly Action<TcpConnection> _onConnectionClosed;
     private System.Collections.ObjectModel.ReadOnlyCollection<EndPoint> _localEndPoints = new([]);
@@ -69,6 +72,8 @@ public sealed class TcpServer : IAsyncDisposable
         _handler = handler;
         _logger = options.LoggerFactory.CreateLogger("TcpToolkit.TcpServer");
         _memoryPool = new PinnedBlockMemoryPool(options.TimeProvider);
+        _metrics = TcpToolkitMetrics.For(options.MeterFactory);
+        _metrics.AddPool(_memoryPool, "server");
         _settings = new ConnectionSettings(
             _memoryPool,
             options.MaxReadBufferSize,
@@ -76,6 +81,8 @@ public sealed class TcpServer : IAsyncDisposable
             options.CloseTimeout,
             options.LoggerFactory.CreateLogger("TcpToolkit.TcpConnection"),
             options.TimeProvider,
+            _metrics.Server,
+            options.RecordFrameSizes,
             new ConnectionTimeouts(options.IdleTimeout, options.FirstByteTimeout, options.MinReceiveDataRate, options.WriteTimeout),
             options.UseDotNetSocketEngine);
         _onConnectionClosed = _ => Interlocked.Decrement(ref _connectionCount);
@@ -136,6 +143,7 @@ public sealed class TcpServer : IAsyncDisposable
                 var listener = Bind(endPoint);
                 _listeners.Add(listener);
                 bound.Add(listener.LocalEndPoint!);
+                _listenerTags.Add(TelemetryTags.Of(listener.LocalEndPoint));
 
                 // Server-wide middleware outermost, then the endpoint's, then the handler.
                 var inner = _options.EndPointMiddleware.TryGetValue(endPoint, out var endPointMiddleware)
@@ -154,6 +162,7 @@ public sealed class TcpServer : IAsyncDisposable
 
             _listeners.Clear();
             _pipelines.Clear();
+            _listenerTags.Clear();
             Volatile.Write(ref _state, 0);
             throw;
         }
@@ -169,7 +178,7 @@ public sealed class TcpServer : IAsyncDisposable
         for (var i = 0; i < _listeners.Count; i++)
         {
             ServerLog.Listening(_logger, _listeners[i].LocalEndPoint!.ToString()!);
-            _acceptLoops.Add(AcceptLoopAsync(_listeners[i], _pipelines[i]));
+            _acceptLoops.Add(AcceptLoopAsync(_listeners[i], _pipelines[i], _listenerTags[i]));
         }
 
         return Task.CompletedTask;
@@ -207,6 +216,7 @@ public sealed class TcpServer : IAsyncDisposable
 
         _stopping.Dispose();
         _stopAccepting.Dispose();
+        _metrics.RemovePool(_memoryPool);
         _memoryPool.Dispose();
     }
 
@@ -245,7 +255,7 @@ public sealed class TcpServer : IAsyncDisposable
         }
     }
 
-    private async Task AcceptLoopAsync(Socket listener, ConnectionHandler pipeline)
+    private async Task AcceptLoopAsync(Socket listener, ConnectionHandler pipeline, KeyValuePair<string, object?>[] tags)
     {
         var name = listener.LocalEndPoint!.ToString()!;
         try
@@ -270,7 +280,7 @@ public sealed class TcpServer : IAsyncDisposable
                     continue;
                 }
 
-                Accept(socket, pipeline);
+                Accept(socket, pipeline, tags);
             }
         }
         catch (Exception) when (_stopAccepting.IsCancellationRequested)
@@ -315,12 +325,13 @@ public sealed class TcpServer : IAsyncDisposable
         SocketError.NoBufferSpaceAvailable or
         SocketError.Interrupted;
 
-    private void Accept(Socket socket, ConnectionHandler pipeline)
+    private void Accept(Socket socket, ConnectionHandler pipeline, KeyValuePair<string, object?>[] tags)
     {
         var max = _options.MaxConnections;
         if (max is { } limit && !TryReserveConnection(limit))
         {
             Interlocked.Increment(ref _rejectedConnectionCount);
+            _settings.Metrics.Rejected(tags, ErrorTypes.Of(CloseReason.ConnectionLimit));
             var remote = TryGetRemoteEndPoint(socket);
             socket.Dispose();
             ServerLog.ConnectionRejected(_logger, remote, limit);
@@ -340,7 +351,7 @@ public sealed class TcpServer : IAsyncDisposable
                 socket.NoDelay = _options.NoDelay;
             }
 
-            connection = ConnectionSetup.Create(socket, _settings, _onConnectionClosed);
+            connection = ConnectionSetup.Create(socket, _settings, tags, _onConnectionClosed);
         }
         catch (Exception ex)
         {
@@ -396,6 +407,9 @@ public sealed class TcpServer : IAsyncDisposable
 
     private async Task RunConnectionAsync(TcpConnection connection, ConnectionHandler pipeline)
     {
+        // Kestrel's ConnectionId scope: what the middleware and the handler log names the connection. Skipped (no
+        // allocation) when the logger factory logs nothing at all.
+        using var scope = _logger.IsEnabled(LogLevel.Critical) ? _logger.BeginScope(new ConnectionLogScope(connection.Id)) : null;
         try
         {
             // Yield so the accept loop goes on while this handler starts.

@@ -61,7 +61,7 @@ internal static class CompareHarness
 
         if (options.Build)
         {
-            var projects = servers.Where(s => !s.Native).Select(s => s.ProjectPath).Append(Path.Combine(root, "src/TcpToolkit.Cli"));
+            var projects = servers.Where(s => !s.Native).SelectMany(s => s.AlsoBuild is { } also ? [s.ProjectPath, also] : (string[])[s.ProjectPath]).Append(Path.Combine(root, "src/TcpToolkit.Cli"));
             foreach (var project in (probe is null ? projects : projects.Append(probe.ProjectPath)).Distinct())
             {
                 await RunToEndAsync("dotnet", ["build", project, "-c", "Release", "-nologo", "-v", "q"]);

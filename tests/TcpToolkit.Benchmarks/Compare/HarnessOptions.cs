@@ -35,6 +35,9 @@ internal sealed record HarnessOptions(
     public const string GeneratorC = "c";
 
     public static readonly string[] AllServerIds = [.. PeerServer.All("").Select(s => s.Id)];
+
+    /// <summary>The servers measured when <c>--servers</c> is not given: every one but the opt-in rows.</summary>
+    public static readonly string[] DefaultServerIds = [.. PeerServer.All("").Where(s => !s.OptIn).Select(s => s.Id)];
     public static readonly string[] AllScenarioIds = [.. Scenario.All.Select(s => s.Id), Idle, Burst, Alloc, TlsHandshake];
 
     public static string Usage => string.Join(
@@ -42,7 +45,9 @@ internal sealed record HarnessOptions(
         "Usage: compare [--runs 3] [--duration 5] [--warmup 2] [--servers ID,...] [--scenarios ID,...]",
         "               [--idle 10000] [--burst 10000] [--burst-concurrency 256] [--handshake-concurrency 16]",
         "               [--generator tcptk|c] [--out PATH] [--no-build]",
-        "  --servers    " + string.Join(',', AllServerIds) + " (default: all)",
+        "  --servers    " + string.Join(',', AllServerIds) + " (default: all but " + string.Join(',', AllServerIds.Except(DefaultServerIds)) + ")",
+        "  tcptoolkit-metrics is tcptoolkit with a MeterListener on every TcpToolkit instrument (a startup hook): select it",
+        "               with tcptoolkit to measure what the metrics cost (issue 14)",
         "  --scenarios  " + string.Join(',', AllScenarioIds) + " (default: all)",
         "  --idle N     idle connections held open for the memory measurement (0 = skip)",
         "  --burst N    connections opened as fast as possible, --burst-concurrency at a time (0 = skip)",
@@ -60,7 +65,7 @@ internal sealed record HarnessOptions(
 
     public static HarnessOptions? Parse(string[] args, TextWriter error)
     {
-        var options = new HarnessOptions(3, 5.0, 2.0, AllServerIds, AllScenarioIds, 10_000, 10_000, 256, 16, null, Build: true);
+        var options = new HarnessOptions(3, 5.0, 2.0, DefaultServerIds, AllScenarioIds, 10_000, 10_000, 256, 16, null, Build: true);
         try
         {
             for (var i = 0; i < args.Length; i++)

@@ -54,6 +54,8 @@ internal sealed record Scenario(string Id, string Name, string Framing, int Conn
 /// A C program rather than a .NET project: compiled by the harness with gcc (<see cref="NativeBuild"/>) when missing or
 /// older than its source, run as it is.
 /// </param>
+/// <param name="AlsoBuild">Another project the row needs built (a startup hook), or <see langword="null"/>.</param>
+/// <param name="OptIn">Left out of the default selection: measured only when <c>--servers</c> names it.</param>
 internal sealed record PeerServer(
     string Id,
     string Name,
@@ -63,12 +65,18 @@ internal sealed record PeerServer(
     IReadOnlyDictionary<string, string> Environment,
     string? RequiredOption = null,
     string[]? TlsArguments = null,
-    bool Native = false)
+    bool Native = false,
+    string? AlsoBuild = null,
+    bool OptIn = false)
 {
     /// <summary>.NET's switch that runs socket completions on its epoll thread instead of the thread pool.</summary>
     public const string InlineCompletionsVariable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
 
+    /// <summary>.NET's list of startup hooks: assemblies whose <c>StartupHook.Initialize</c> runs before <c>Main</c>.</summary>
+    public const string StartupHooksVariable = "DOTNET_STARTUP_HOOKS";
+
     public const string TcpToolkit = "tcptoolkit";
+    public const string TcpToolkitMetrics = "tcptoolkit-metrics";
     public const string TcpToolkitFastest = "tcptoolkit-fastest";
     public const string Kestrel = "kestrel";
     public const string KestrelInline = "kestrel-inline";
@@ -102,8 +110,22 @@ internal sealed record PeerServer(
             new("psu", "Pipelines.Sockets.Unofficial", Path.Combine(peers, "PsuEcho"), "PsuEcho", [], NoVariables),
 
             // Issue #17's reference: a single-threaded epoll echo server in C (Peers/CEpoll/echo_server.c), what the
-            // machine does without a runtime. Last, so the other servers keep their chart colours.
+            // machine does without a runtime.
             new(CEpoll, "C epoll (one thread)", Path.Combine(peers, "CEpoll"), "echo_server", ["--host", "127.0.0.1"], NoVariables, Native: true),
+
+            // Issue 14: the same server with a MeterListener on every TcpToolkit instrument, attached by a startup hook
+            // (Peers/MetricsHook) so tcptk is unchanged; its msg/s against tcptoolkit's is the metrics' cost. Opt-in,
+            // and last, so the other rows keep their chart colours.
+            new(
+                TcpToolkitMetrics,
+                "TcpToolkit (metrics on)",
+                cli,
+                "tcptk",
+                ["echo-server", "--host", "127.0.0.1"],
+                new Dictionary<string, string> { [StartupHooksVariable] = Path.Combine(peers, "MetricsHook/bin/Release/net10.0/MetricsHook.dll") },
+                TlsArguments: Tls,
+                AlsoBuild: Path.Combine(peers, "MetricsHook"),
+                OptIn: true),
         ];
     }
 
@@ -134,7 +156,8 @@ internal sealed record PeerServer(
     /// <summary>The command line as the report shows it.</summary>
     public string Describe()
     {
-        var variables = string.Concat(Environment.Select(v => v.Key + "=" + v.Value + " "));
+        // A path (the startup hook's) by its file name: the report does not show the machine's directories.
+        var variables = string.Concat(Environment.Select(v => v.Key + "=" + (Path.IsPathRooted(v.Value) ? ".../" + Path.GetFileName(v.Value) : v.Value) + " "));
         var program = Native ? AssemblyName + " " : "dotnet " + AssemblyName + ".dll ";
         return variables + program + string.Join(' ', [.. Arguments, "--port", "N", "--framing", "F"]).TrimStart();
     }

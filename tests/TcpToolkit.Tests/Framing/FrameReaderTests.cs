@@ -222,7 +222,7 @@ public sealed class FrameReaderTests
     [Fact]
     public void Ctor_NullReader_Throws()
     {
-        FluentActions.Invoking(() => new FrameReader(null!)).Should().Throw<ArgumentNullException>();
+        FluentActions.Invoking(() => new FrameReader((System.IO.Pipelines.PipeReader)null!)).Should().Throw<ArgumentNullException>();
         FluentActions.Invoking(() => new FrameReader(CreatePipe().Reader).ReadAsync<ReadOnlySequence<byte>>(null!)).Should().Throw<ArgumentNullException>();
     }
 }

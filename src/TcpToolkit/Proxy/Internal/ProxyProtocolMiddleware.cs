@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using TcpToolkit.Connections;
+using TcpToolkit.Diagnostics.Internal;
 
 namespace TcpToolkit.Proxy.Internal;
 
@@ -159,6 +160,7 @@ internal sealed class ProxyProtocolMiddleware
     {
         // Counted before the abort: whoever sees the connection close sees the count already.
         _options.CountRejection(exception.Error);
+        connection.Telemetry?.Rejected(ErrorTypes.Of("proxy", exception.Error));
         ProxyLog.Rejected(_logger, connection.Id, proxyEndPoint?.ToString(), exception.Error, exception.Message);
         connection.Abort(CloseReason.MiddlewareError, exception.Message);
     }

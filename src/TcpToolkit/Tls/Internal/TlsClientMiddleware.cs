@@ -60,6 +60,8 @@ internal sealed class TlsClientMiddleware
             options.CertificateChainPolicy = policy.Clone();
         }
 
+        var telemetry = connection.Telemetry;
+        var timing = telemetry?.TlsHandshakeStarting() ?? default;
         using (var timeout = new CancellationTokenSource(_handshakeTimeout, _timeProvider))
         using (var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken, connection.ConnectionClosed))
         {
@@ -70,7 +72,9 @@ internal sealed class TlsClientMiddleware
             catch (Exception ex)
             {
                 await ssl.DisposeAsync().ConfigureAwait(false);
-                if (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+                var timedOut = timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested;
+                telemetry?.TlsHandshakeEnded(timing, protocolVersion: null, TlsTelemetry.ErrorType(ex, timedOut, cancellationToken.IsCancellationRequested));
+                if (timedOut)
                 {
                     TlsLog.ClientHandshakeTimedOut(_logger, connection.Id, _targetHost, _handshakeTimeout);
                     var message = "The TLS handshake with '" + _targetHost + "' timed out after " + TlsGuards.Seconds(_handshakeTimeout) + ".";
@@ -90,6 +94,7 @@ internal sealed class TlsClientMiddleware
             }
         }
 
+        telemetry?.TlsHandshakeEnded(timing, TlsTelemetry.Version(ssl.SslProtocol), errorType: null);
         var info = new TlsConnectionInfo(
             isServer: false,
             ssl.SslProtocol,

@@ -52,6 +52,8 @@ internal sealed class TlsServerMiddleware
         var below = connection.Transport;
         var ssl = new SslStream(new TransportStream(below), leaveInnerStreamOpen: false);
         var handshake = new Handshake(this, connection);
+        var telemetry = connection.Telemetry;
+        var timing = telemetry?.TlsHandshakeStarting() ?? default;
         using (var timeout = new CancellationTokenSource(_handshakeTimeout, _timeProvider))
         using (var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken, connection.ConnectionClosed))
         {
@@ -63,7 +65,9 @@ internal sealed class TlsServerMiddleware
             catch (Exception ex)
             {
                 await ssl.DisposeAsync().ConfigureAwait(false);
-                if (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+                var timedOut = timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested;
+                telemetry?.TlsHandshakeEnded(timing, protocolVersion: null, TlsTelemetry.ErrorType(ex, timedOut, cancellationToken.IsCancellationRequested));
+                if (timedOut)
                 {
                     TlsLog.HandshakeTimedOut(_logger, connection.Id, _handshakeTimeout);
                     connection.Abort(CloseReason.MiddlewareError, "TLS handshake timed out after " + TlsGuards.Seconds(_handshakeTimeout) + ".");
@@ -82,6 +86,7 @@ internal sealed class TlsServerMiddleware
             }
         }
 
+        telemetry?.TlsHandshakeEnded(timing, TlsTelemetry.Version(ssl.SslProtocol), errorType: null);
         var info = new TlsConnectionInfo(
             isServer: true,
             ssl.SslProtocol,

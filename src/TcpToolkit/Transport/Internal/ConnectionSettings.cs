@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using Microsoft.Extensions.Logging;
+using TcpToolkit.Diagnostics.Internal;
 using TcpToolkit.Transport.Internal.Epoll;
 
 namespace TcpToolkit.Transport.Internal;
@@ -15,6 +16,8 @@ internal sealed class ConnectionSettings
         TimeSpan closeTimeout,
         ILogger logger,
         TimeProvider timeProvider,
+        SideMetrics metrics,
+        bool recordFrameSizes,
         ConnectionTimeouts? timeouts = null,
         bool useDotNetSocketEngine = false)
     {
@@ -25,6 +28,8 @@ internal sealed class ConnectionSettings
         CloseTimeout = closeTimeout;
         Logger = logger;
         TimeProvider = timeProvider;
+        Metrics = metrics;
+        RecordFrameSizes = recordFrameSizes;
 
         // The process-wide engine has no owner to log through: the first server or client with a real logger lends it.
         EngineLog.Adopt(logger);
@@ -73,6 +78,12 @@ internal sealed class ConnectionSettings
     public ILogger Logger { get; }
 
     public TimeProvider TimeProvider { get; }
+
+    /// <summary>Gets the instruments of the owner's side (<c>tcptoolkit.server.*</c> or <c>tcptoolkit.client.*</c>).</summary>
+    public SideMetrics Metrics { get; }
+
+    /// <summary>Gets whether the connections' frame counters feed the <c>frame.size</c> histograms (opt-in).</summary>
+    public bool RecordFrameSizes { get; }
 
     /// <summary>Gets the timeouts the server's heartbeat enforces; <see langword="null"/> when there are none.</summary>
     public ConnectionTimeouts? Timeouts { get; }

@@ -1,6 +1,7 @@
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using TcpToolkit.Connections;
+using TcpToolkit.Diagnostics.Internal;
 
 namespace TcpToolkit.Transport.Internal;
 
@@ -32,6 +33,7 @@ internal sealed class SocketPump
     private readonly SocketIO _io;
     private readonly Lock _shutdownLock = new();
     private readonly ITransportObserver? _observer;
+    private readonly long _maxWriteBufferSize;
 
     private Task _receiveTask = Task.CompletedTask;
     private readonly ConnectionOutput _outputWriter;
@@ -48,24 +50,26 @@ internal sealed class SocketPump
     private volatile Exception? _transportError;
     private bool _socketDisposed;
 
-    // Progress counters for the heartbeat's timeouts: plain writes by the one loop that owns each, no timestamps or
-    // locks on the data path; the heartbeat compares them between ticks.
-    private long _bytesReceived;
-    private long _bytesSent;
+    // Progress counters for the heartbeat's timeouts and the metrics: plain writes by the one loop that owns each, no
+    // timestamps or locks on the data path; the heartbeat compares them between ticks, the metrics sum them when a
+    // listener collects. The byte counts live in the connection's telemetry, so the metrics read the same fields.
+    private readonly ConnectionTelemetry _counters;
     private long _sendsCompleted;
     private volatile bool _sendPending;
     private volatile bool _receivePaused;
     private int _loopsRunning;
 
-    public SocketPump(Socket socket, ConnectionSettings settings, string connectionId, SocketIO? io = null, ITransportObserver? observer = null)
+    public SocketPump(Socket socket, ConnectionSettings settings, string connectionId, ConnectionTelemetry counters, SocketIO? io = null, ITransportObserver? observer = null)
     {
         _observer = observer;
         _socket = socket;
         _settings = settings;
         _connectionId = connectionId;
+        _counters = counters;
         _input = new Pipe(settings.InputOptions);
         _outputWriter = new ConnectionOutput(this);
         _io = io ?? SocketIO.Create(socket, settings);
+        _maxWriteBufferSize = settings.MaxWriteBufferSize ?? long.MaxValue;
         settings.Hooks?.ConnectionStarting?.Invoke(socket);
     }
 
@@ -113,10 +117,10 @@ internal sealed class SocketPump
     public bool IsAborted => _aborted;
 
     /// <summary>Gets how many bytes have been received.</summary>
-    public long BytesReceived => Volatile.Read(ref _bytesReceived);
+    public long BytesReceived => Volatile.Read(ref _counters.BytesReceived);
 
     /// <summary>Gets how many bytes the completed sends took.</summary>
-    public long BytesSent => Volatile.Read(ref _bytesSent);
+    public long BytesSent => Volatile.Read(ref _counters.BytesSent);
 
     /// <summary>Gets how many sends have completed.</summary>
     public long SendsCompleted => Volatile.Read(ref _sendsCompleted);
@@ -215,7 +219,7 @@ internal sealed class SocketPump
                 }
 
                 writer.Advance(received);
-                Volatile.Write(ref _bytesReceived, _bytesReceived + received);
+                Volatile.Write(ref _counters.BytesReceived, _counters.BytesReceived + received);
 
                 // A receive that filled the buffer probably left more in the socket: skip the wait next time.
                 waitForData = received < memory.Length;
@@ -228,10 +232,13 @@ internal sealed class SocketPump
                 }
                 else
                 {
-                    // Backpressure: the peer is not to blame for the time the application takes to catch up.
+                    // Backpressure: the peer is not to blame for the time the application takes to catch up. The
+                    // pause is timed for the metrics here, off the fast path.
                     _receivePaused = true;
+                    var pausedAt = _settings.TimeProvider.GetTimestamp();
                     flush = await flushTask.ConfigureAwait(false);
                     _receivePaused = false;
+                    Volatile.Write(ref _counters.ReceivePausedTicks, _counters.ReceivePausedTicks + (_settings.TimeProvider.GetTimestamp() - pausedAt));
                 }
 
                 if (flush.IsCompleted || flush.IsCanceled)
@@ -317,6 +324,11 @@ internal sealed class SocketPump
                 }
 
                 var buffer = result.Buffer;
+
+                // At MaxWriteBufferSize the application's flush waits (the pipe pauses its writer) until this send
+                // has taken the bytes: that wait is the transmit side's backpressure time.
+                var full = buffer.Length >= _maxWriteBufferSize;
+                var fullSince = full ? _settings.TimeProvider.GetTimestamp() : 0;
                 if (!buffer.IsEmpty)
                 {
                     _sendPending = true;
@@ -328,11 +340,16 @@ internal sealed class SocketPump
 
                     await send.ConfigureAwait(false);
                     _sendPending = false;
-                    Volatile.Write(ref _bytesSent, _bytesSent + buffer.Length);
+                    Volatile.Write(ref _counters.BytesSent, _counters.BytesSent + buffer.Length);
                     Volatile.Write(ref _sendsCompleted, _sendsCompleted + 1);
                 }
 
                 reader.AdvanceTo(buffer.End);
+                if (full)
+                {
+                    Volatile.Write(ref _counters.TransmitPausedTicks, _counters.TransmitPausedTicks + (_settings.TimeProvider.GetTimestamp() - fullSince));
+                }
+
                 if (result.IsCompleted)
                 {
                     break;
