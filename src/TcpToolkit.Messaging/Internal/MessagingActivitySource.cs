@@ -19,7 +19,10 @@ internal static class MessagingActivitySource
     /// Starts the client span of a request, child of the caller's current activity. The caller's
     /// <see cref="Activity.Current"/> is left as it was: the call returns before its span ends.
     /// </summary>
-    public static Activity? StartClient(string method, EndPointTags server)
+    /// <param name="method">The method the caller named.</param>
+    /// <param name="server">The server's tags (a client's configured endpoint), or <see langword="null"/> for the channel's peer.</param>
+    /// <param name="channel">The connection the request goes on, when <paramref name="server"/> is null.</param>
+    public static Activity? StartClient(string method, EndPointTags? server, MessageChannel? channel)
     {
         var previous = Activity.Current;
         var activity = Source.StartActivity(SpanName(method), ActivityKind.Client);
@@ -33,7 +36,7 @@ internal static class MessagingActivitySource
         {
             activity.SetTag("rpc.system.name", MessagingMetrics.SystemName);
             activity.SetTag("rpc.method", method);
-            server.AddTo(activity);
+            (server ?? channel?.RemoteTags)?.AddTo(activity);
         }
 
         return activity;
@@ -46,8 +49,8 @@ internal static class MessagingActivitySource
     /// <param name="metadata">The request's metadata block (read for the trace context), or <see langword="null"/>.</param>
     /// <param name="method">The recognised method (a route), or <see cref="MessagingMetrics.OtherMethod"/>.</param>
     /// <param name="originalMethod">The method the peer named.</param>
-    /// <param name="server">This end's endpoint.</param>
-    public static Activity? StartServer(byte[]? metadata, string method, string originalMethod, EndPointTags server)
+    /// <param name="channel">The connection it came on (its local endpoint is the span's <c>server.*</c>).</param>
+    public static Activity? StartServer(byte[]? metadata, string method, string originalMethod, MessageChannel? channel)
     {
         var propagator = DistributedContextPropagator.Current;
         propagator.ExtractTraceIdAndState(metadata, GetMetadata, out var traceParent, out var traceState);
@@ -75,7 +78,7 @@ internal static class MessagingActivitySource
                 activity.SetTag("rpc.method_original", originalMethod);
             }
 
-            server.AddTo(activity);
+            channel?.LocalTags.AddTo(activity);
         }
 
         if (traceParent is not null && propagator.ExtractBaggage(metadata, GetMetadata) is { } baggage)

@@ -66,9 +66,7 @@ internal readonly struct RpcCall
             active = true;
         }
 
-        var activity = MessagingActivitySource.Source.HasListeners()
-            ? MessagingActivitySource.StartClient(method, server ?? channel!.RemoteTags)
-            : null;
+        var activity = MessagingActivitySource.Source.HasListeners() ? MessagingActivitySource.StartClient(method, server, channel) : null;
         return new RpcCall(server: false, tag, timed, start, active, activity);
     }
 
@@ -78,9 +76,9 @@ internal readonly struct RpcCall
     /// <param name="metricMethod">The route, or <see cref="MessagingMetrics.OtherMethod"/>: the peer never chooses an attribute value.</param>
     /// <param name="method">The method the peer named (the span's <c>rpc.method_original</c> when it is not a route).</param>
     /// <param name="metadata">The request's metadata block, read for the trace context.</param>
-    /// <param name="channel">The connection it came on.</param>
+    /// <param name="channel">The connection it came on (null in unit tests).</param>
     public static RpcCall BeginIncoming(
-        MessagingMetrics metrics, TimeProvider time, string metricMethod, string method, in ReadOnlySequence<byte> metadata, MessageChannel channel)
+        MessagingMetrics metrics, TimeProvider time, string metricMethod, string method, in ReadOnlySequence<byte> metadata, MessageChannel? channel)
     {
         string? tag = null;
         var timed = false;
@@ -101,7 +99,7 @@ internal readonly struct RpcCall
         }
 
         var activity = MessagingActivitySource.Source.HasListeners()
-            ? MessagingActivitySource.StartServer(metadata.IsEmpty ? null : metadata.ToArray(), metricMethod, method, channel.LocalTags)
+            ? MessagingActivitySource.StartServer(metadata.IsEmpty ? null : metadata.ToArray(), metricMethod, method, channel)
             : null;
         return new RpcCall(server: true, tag, timed, start, active, activity);
     }
