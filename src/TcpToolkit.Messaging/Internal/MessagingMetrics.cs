@@ -12,7 +12,9 @@ namespace TcpToolkit.Messaging.Internal;
 /// sent (a <see cref="MessageClient"/>'s, or a server's through its <see cref="MessageSession"/>) and
 /// <c>rpc.server.*</c> every request it handled. One instance per <see cref="IMeterFactory"/> (and one for none), so
 /// a host's container owns its meter. Every recording is guarded by the instrument's <c>Enabled</c> flag and uses a
-/// <see cref="TagList"/> of cached strings: nothing is allocated per request, listened to or not.
+/// <see cref="TagList"/> of cached strings: nothing is allocated per request, listened to or not. The calls in flight
+/// are observable instruments over counters kept here, so a listener pays two measurement callbacks per call (the
+/// durations), not six.
 /// </summary>
 internal sealed class MessagingMetrics
 {
@@ -35,11 +37,13 @@ internal sealed class MessagingMetrics
     private static readonly Lazy<MessagingMetrics> Shared = new(() => new MessagingMetrics(new Meter(TcpToolkitTelemetry.MeterName)));
 
     private readonly ConcurrentDictionary<string, string> _outgoingMethods = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, StrongBox<long>> _serverActiveCounts = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, StrongBox<long>> _clientActiveCounts = new(StringComparer.Ordinal);
     private readonly long[] _clientStates = new long[3];
     private readonly Histogram<double> _serverDuration;
     private readonly Histogram<double> _clientDuration;
-    private readonly UpDownCounter<long> _serverActive;
-    private readonly UpDownCounter<long> _clientActive;
+    private readonly ObservableUpDownCounter<long> _serverActive;
+    private readonly ObservableUpDownCounter<long> _clientActive;
     private readonly Counter<long> _oneWayMessages;
     private readonly Counter<long> _goAways;
     private readonly Counter<long> _lateReplies;
@@ -52,10 +56,10 @@ internal sealed class MessagingMetrics
             "rpc.server.call.duration", "s", "Duration of the requests this process handled, from receipt to the answer written.", advice: advice);
         _clientDuration = meter.CreateHistogram(
             "rpc.client.call.duration", "s", "Duration of the requests this process sent, from the call to its outcome (connection wait and retries included).", advice: advice);
-        _serverActive = meter.CreateUpDownCounter<long>(
-            "tcptoolkit.rpc.server.call.active", "{call}", "Requests received and not answered yet (queued or running).");
-        _clientActive = meter.CreateUpDownCounter<long>(
-            "tcptoolkit.rpc.client.call.active", "{call}", "Requests sent (or waiting to be sent) without an outcome yet.");
+        _serverActive = meter.CreateObservableUpDownCounter(
+            "tcptoolkit.rpc.server.call.active", () => ObserveActive(_serverActiveCounts), "{call}", "Requests received and not answered yet (queued or running).");
+        _clientActive = meter.CreateObservableUpDownCounter(
+            "tcptoolkit.rpc.client.call.active", () => ObserveActive(_clientActiveCounts), "{call}", "Requests called without an outcome yet.");
         _oneWayMessages = meter.CreateCounter<long>(
             "tcptoolkit.rpc.one_way_messages", "{message}", "One-way messages (pushes) sent and received.");
         _goAways = meter.CreateCounter<long>(
@@ -104,22 +108,19 @@ internal sealed class MessagingMetrics
         return _outgoingMethods.GetOrAdd(method, method);
     }
 
-    public void ServerActive(string method, long delta)
-    {
-        var tags = Tags(method);
-        _serverActive.Add(delta, tags);
-    }
+    /// <summary>
+    /// Gets the in-flight counter of a received call's method: the caller increments it, and decrements it when the
+    /// call ends (a method's counter is made once; <paramref name="method"/> is bounded already).
+    /// </summary>
+    public StrongBox<long> ServerActive(string method) => _serverActiveCounts.GetOrAdd(method, static _ => new StrongBox<long>());
+
+    /// <summary>Gets the in-flight counter of a sent call's method (see <see cref="ServerActive"/>).</summary>
+    public StrongBox<long> ClientActive(string method) => _clientActiveCounts.GetOrAdd(method, static _ => new StrongBox<long>());
 
     public void ServerDuration(string method, string? errorType, double seconds)
     {
         var tags = Tags(method, errorType);
         _serverDuration.Record(seconds, tags);
-    }
-
-    public void ClientActive(string method, long delta)
-    {
-        var tags = Tags(method);
-        _clientActive.Add(delta, tags);
     }
 
     public void ClientDuration(string method, string? errorType, double seconds)
@@ -209,6 +210,17 @@ internal sealed class MessagingMetrics
         }
 
         return tags;
+    }
+
+    private static List<Measurement<long>> ObserveActive(ConcurrentDictionary<string, StrongBox<long>> counts)
+    {
+        List<Measurement<long>> measurements = [];
+        foreach (var (method, count) in counts)
+        {
+            measurements.Add(new(Volatile.Read(ref count.Value), Tags(method)));
+        }
+
+        return measurements;
     }
 
     private IEnumerable<Measurement<long>> ObserveClientStates()

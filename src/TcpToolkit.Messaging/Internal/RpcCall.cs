@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 
 namespace TcpToolkit.Messaging.Internal;
 
@@ -15,7 +16,7 @@ internal readonly struct RpcCall
     private readonly long _start;
     private readonly bool _server;
 
-    private RpcCall(bool server, string? method, bool timed, long start, bool active, Activity? activity)
+    private RpcCall(bool server, string? method, bool timed, long start, StrongBox<long>? active, Activity? activity)
     {
         _server = server;
         Method = method;
@@ -31,14 +32,14 @@ internal readonly struct RpcCall
     /// <summary>Gets a value indicating whether the duration is recorded.</summary>
     public bool Timed { get; }
 
-    /// <summary>Gets a value indicating whether the call was counted in the active calls.</summary>
-    public bool Active { get; }
+    /// <summary>Gets the in-flight counter the call was counted in, or <see langword="null"/>.</summary>
+    public StrongBox<long>? Active { get; }
 
     /// <summary>Gets the span, or <see langword="null"/>.</summary>
     public Activity? Activity { get; }
 
     /// <summary>Gets a value indicating whether anything must be ended.</summary>
-    public bool IsTracked => Method is not null || Activity is not null;
+    public bool IsTracked => Method is not null || Active is not null || Activity is not null;
 
     /// <summary>Begins a request this end sends.</summary>
     /// <param name="metrics">The endpoint's instruments.</param>
@@ -51,7 +52,7 @@ internal readonly struct RpcCall
         string? tag = null;
         var timed = false;
         long start = 0;
-        var active = false;
+        StrongBox<long>? active = null;
         if (metrics.ClientDurationEnabled)
         {
             tag = metrics.OutgoingMethod(method);
@@ -61,9 +62,8 @@ internal readonly struct RpcCall
 
         if (metrics.ClientActiveEnabled)
         {
-            tag ??= metrics.OutgoingMethod(method);
-            metrics.ClientActive(tag, 1);
-            active = true;
+            active = metrics.ClientActive(tag ?? metrics.OutgoingMethod(method));
+            Interlocked.Increment(ref active.Value);
         }
 
         var activity = MessagingActivitySource.Source.HasListeners() ? MessagingActivitySource.StartClient(method, server, channel) : null;
@@ -83,7 +83,7 @@ internal readonly struct RpcCall
         string? tag = null;
         var timed = false;
         long start = 0;
-        var active = false;
+        StrongBox<long>? active = null;
         if (metrics.ServerDurationEnabled)
         {
             tag = metricMethod;
@@ -93,9 +93,8 @@ internal readonly struct RpcCall
 
         if (metrics.ServerActiveEnabled)
         {
-            tag = metricMethod;
-            metrics.ServerActive(tag, 1);
-            active = true;
+            active = metrics.ServerActive(metricMethod);
+            Interlocked.Increment(ref active.Value);
         }
 
         var activity = MessagingActivitySource.Source.HasListeners()
@@ -107,16 +106,9 @@ internal readonly struct RpcCall
     /// <summary>Ends the call with <paramref name="errorType"/> (<see langword="null"/>: success).</summary>
     public void End(MessagingMetrics metrics, TimeProvider time, string? errorType, string? description = null)
     {
-        if (Active)
+        if (Active is { } active)
         {
-            if (_server)
-            {
-                metrics.ServerActive(Method!, -1);
-            }
-            else
-            {
-                metrics.ClientActive(Method!, -1);
-            }
+            Interlocked.Decrement(ref active.Value);
         }
 
         if (Timed)

@@ -91,9 +91,6 @@ internal sealed class MetricRecorder : IDisposable
         return [.. Of(instrument).Skip(before)];
     }
 
-    /// <summary>The sum of an up-down counter's deltas whose tags include <paramref name="tag"/>'s value.</summary>
-    public double Sum(string instrument, string tag, string value) => Of(instrument).Where(r => r.Tag(tag) == value).Sum(r => r.Value);
-
     public Task WaitForAsync(Func<IReadOnlyList<Recorded>, bool> condition)
     {
         lock (_recorded)
