@@ -19,9 +19,10 @@ namespace TcpToolkit.IntegrationTests.Diagnostics;
 /// The figure is compared with the same run's unlistened windows rather than with zero: in a Debug build (the tests')
 /// the frame reader's async state machines are classes, about 60 B per request whoever listens (a Release build
 /// allocates nothing per request: the rpc benchmark). One object per request for the telemetry would add at least
-/// 24 B in every window; the best of four windows per mode must stay within 8 B of the unlistened best (the rest is
-/// how many reads a window happens to need, and the first windows' not yet optimised code). The telemetry's own code
-/// is held to exactly zero by <c>RpcTelemetryAllocationTests</c> in the unit tests.
+/// 24 B in every window; the best of six windows per mode (the modes take turns, in a rotating order) must stay within
+/// 16 B of the unlistened best. What varies between windows is how many reads a window happens to need (up to about
+/// 10 B per request on a loaded machine) and, in the first windows, code the runtime has not optimised yet. The
+/// telemetry's own code is held to exactly zero by <c>RpcTelemetryAllocationTests</c> in the unit tests.
 /// </remarks>
 [Collection(ProcessWideMeasurements.Name)]
 public sealed class RpcAllocationTests
@@ -29,7 +30,7 @@ public sealed class RpcAllocationTests
     private const int Callers = 16;
     private const int WarmUpPerCaller = 3_000;
     private const int WindowPerCaller = 1_000;
-    private const int Rounds = 4;
+    private const int Rounds = 6;
     private const int Requests = Callers * WindowPerCaller;
 
     private enum Listening
@@ -66,9 +67,10 @@ public sealed class RpcAllocationTests
 
         var windows = Enum.GetValues<Listening>().ToDictionary(mode => mode, _ => new List<long>());
         long measured = 0;
+        var modes = Enum.GetValues<Listening>();
         for (var round = 0; round < Rounds; round++)
         {
-            foreach (var mode in Enum.GetValues<Listening>())
+            foreach (var mode in modes.Skip(round % modes.Length).Concat(modes.Take(round % modes.Length)))
             {
                 using var listening = new Listeners(mode, factory);
                 var before = GC.GetTotalAllocatedBytes(precise: true);
@@ -87,8 +89,8 @@ public sealed class RpcAllocationTests
         }
 
         measured.Should().BeGreaterThanOrEqualTo(2L * Rounds * Requests * 2, "both durations of every request were measured");
-        best[Listening.Metrics].Should().BeLessThan(best[Listening.Nobody] + 8, "recording the instruments allocates nothing per request");
-        best[Listening.MetricsAndUnsampledTracing].Should().BeLessThan(best[Listening.Nobody] + 8, "an unsampled span costs no allocation either");
+        best[Listening.Metrics].Should().BeLessThan(best[Listening.Nobody] + 16, "recording the instruments allocates nothing per request");
+        best[Listening.MetricsAndUnsampledTracing].Should().BeLessThan(best[Listening.Nobody] + 16, "an unsampled span costs no allocation either");
     }
 
     private static Task RunAsync(MessageClient client, int perCaller)
