@@ -62,6 +62,8 @@ public sealed class MessageClient : IAsyncDisposable
     private readonly List<Task> _draining = [];
     private readonly TaskCompletionSource _stopSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly string _remoteName;
+    private readonly MessagingMetrics _metrics;
+    private readonly EndPointTags _serverTags;
     private TaskCompletionSource<MessageChannel> _connected = NewConnectedSignal();
     private MessageChannel? _current;
     private Task? _supervisor;
@@ -84,7 +86,9 @@ public sealed class MessageClient : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(remoteEndPoint);
         _remoteEndPoint = remoteEndPoint;
         _remoteName = remoteEndPoint.ToString() ?? "?";
+        _serverTags = new EndPointTags(remoteEndPoint);
         _options = options ?? new MessageClientOptions();
+        _metrics = MessagingMetrics.For(_options.Transport.MeterFactory);
         _logger = _options.Transport.LoggerFactory.CreateLogger("TcpToolkit.Messaging.MessageClient");
         _time = _options.Transport.TimeProvider;
         if (_options.ConnectionFactory is { } factory)
@@ -111,6 +115,7 @@ public sealed class MessageClient : IAsyncDisposable
             HandshakeTimeout = _options.HandshakeTimeout,
             Router = _options.Handler is { } handler ? new MethodRouter(new Dictionary<string, Func<RequestContext, CancellationToken, ValueTask>>(), handler) : null,
             Serializer = _options.Serializer,
+            Metrics = _metrics,
             HelloMetadata = _options.HelloMetadata is { Count: > 0 } hello ? Wire.EncodeMetadata(hello) : [],
             ProtocolVersion = _options.ProtocolVersion,
             FirstRequestId = _options.FirstRequestId,
@@ -196,20 +201,34 @@ public sealed class MessageClient : IAsyncDisposable
         var timeout = options?.Timeout ?? _options.RequestTimeout ?? Timeout.InfiniteTimeSpan;
         var deadline = timeout == Timeout.InfiniteTimeSpan ? 0 : _time.GetTimestamp() + (long)(timeout.TotalSeconds * _time.TimestampFrequency);
         var metadata = options?.Metadata is { Count: > 0 } entries ? Wire.EncodeMetadata(entries) : null;
+
+        // Issue #14: one call from here to its outcome, the connection wait and a move to a new connection included.
+        var call = RpcCall.BeginOutgoing(_metrics, _time, method, _serverTags, channel: null);
+        if (call.Activity is { } span)
+        {
+            metadata = MessagingActivitySource.Inject(span, options?.Metadata, metadata);
+        }
+
         if (Volatile.Read(ref _current) is { } channel)
         {
             try
             {
-                return channel.SendRequestAsync(method, payload, metadata, deadline, cancellationToken);
+                return channel.SendRequestAsync(method, payload, metadata, deadline, call, cancellationToken);
             }
             catch (RequestNotExecutedException)
             {
                 // The connection closed or started going away a moment ago: the request was not sent; wait for the next.
                 OnChannelUnusable(channel);
             }
+            catch (Exception ex) when (call.IsTracked)
+            {
+                // Nothing was sent (too long for the server's frames): the call ends here.
+                call.End(_metrics, _time, ex);
+                throw;
+            }
         }
 
-        return SendRequestSlowAsync(method, payload, metadata, deadline, timeout, cancellationToken);
+        return SendRequestSlowAsync(method, payload, metadata, deadline, timeout, call, cancellationToken);
     }
 
     /// <summary>Sends a typed request and waits for its typed reply, through <see cref="MessageClientOptions.Serializer"/>.</summary>
@@ -335,43 +354,61 @@ public sealed class MessageClient : IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _started, 1) == 0)
         {
-            _supervisor = SuperviseAsync();
+            _metrics.ClientState(null, State);
+
+            // The connection loop must not carry the first caller's execution context (its async locals, its
+            // activity) into every connection, and into the handlers of the server's requests that run in it.
+            using (ExecutionContext.SuppressFlow())
+            {
+                _supervisor = SuperviseAsync();
+            }
         }
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<MessageReply> SendRequestSlowAsync(
-        string method, ReadOnlyMemory<byte> payload, byte[]? metadata, long deadline, TimeSpan timeout, CancellationToken cancellationToken)
+        string method, ReadOnlyMemory<byte> payload, byte[]? metadata, long deadline, TimeSpan timeout, RpcCall call, CancellationToken cancellationToken)
     {
-        using var timeoutSource = deadline == 0 ? null : new CancellationTokenSource(_time.GetElapsedTime(_time.GetTimestamp(), deadline), _time);
-        using var linked = timeoutSource is not null && cancellationToken.CanBeCanceled
-            ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutSource.Token)
-            : null;
-        var waitToken = linked?.Token ?? timeoutSource?.Token ?? cancellationToken;
-        while (true)
+        var channelOwnsCall = false;
+        try
         {
-            MessageChannel channel;
-            try
+            using var timeoutSource = deadline == 0 ? null : new CancellationTokenSource(_time.GetElapsedTime(_time.GetTimestamp(), deadline), _time);
+            using var linked = timeoutSource is not null && cancellationToken.CanBeCanceled
+                ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutSource.Token)
+                : null;
+            var waitToken = linked?.Token ?? timeoutSource?.Token ?? cancellationToken;
+            while (true)
             {
-                channel = await WaitForChannelAsync(waitToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (timeoutSource is { IsCancellationRequested: true } && !cancellationToken.IsCancellationRequested)
-            {
-                throw new TimeoutException($"No connection within the request's timeout of {timeout}.");
-            }
+                MessageChannel channel;
+                try
+                {
+                    channel = await WaitForChannelAsync(waitToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (timeoutSource is { IsCancellationRequested: true } && !cancellationToken.IsCancellationRequested)
+                {
+                    throw new TimeoutException($"No connection within the request's timeout of {timeout}.");
+                }
 
-            ValueTask<MessageReply> pending;
-            try
-            {
-                pending = channel.SendRequestAsync(method, payload, metadata, deadline, cancellationToken);
-            }
-            catch (RequestNotExecutedException)
-            {
-                OnChannelUnusable(channel);
-                continue;
-            }
+                ValueTask<MessageReply> pending;
+                try
+                {
+                    pending = channel.SendRequestAsync(method, payload, metadata, deadline, call, cancellationToken);
+                }
+                catch (RequestNotExecutedException)
+                {
+                    OnChannelUnusable(channel);
+                    continue;
+                }
 
-            return await pending.ConfigureAwait(false);
+                channelOwnsCall = true;
+                return await pending.ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (!channelOwnsCall && call.IsTracked)
+        {
+            // No connection in time, the client closed, the caller cancelled, or the request could not be sent.
+            call.End(_metrics, _time, ex);
+            throw;
         }
     }
 
@@ -566,6 +603,7 @@ public sealed class MessageClient : IAsyncDisposable
         if (_everConnected)
         {
             Interlocked.Increment(ref _reconnectCount);
+            _metrics.Reconnect(_serverTags);
         }
 
         _everConnected = true;
@@ -675,6 +713,12 @@ public sealed class MessageClient : IAsyncDisposable
         if (previous == state)
         {
             return;
+        }
+
+        if (Volatile.Read(ref _started) != 0)
+        {
+            // A client counts from its start until it closes (Closed is no slot: it leaves the count).
+            _metrics.ClientState(previous, state);
         }
 
         try

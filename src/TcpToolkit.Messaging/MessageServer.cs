@@ -188,6 +188,7 @@ public sealed class MessageServer
                 IncludeExceptionDetails = _options.IncludeExceptionDetails,
                 Router = new MethodRouter(_routes, _fallback),
                 Serializer = _options.Serializer,
+                Metrics = MessagingMetrics.For(_options.MeterFactory),
                 ProtocolVersion = _options.ProtocolVersion,
             };
         }

@@ -60,7 +60,22 @@ public sealed class MessageSession
         var time = _channel.Time;
         var deadline = timeout == Timeout.InfiniteTimeSpan ? 0 : time.GetTimestamp() + (long)(timeout.TotalSeconds * time.TimestampFrequency);
         var metadata = options?.Metadata is { Count: > 0 } entries ? Wire.EncodeMetadata(entries) : null;
-        return _channel.SendRequestAsync(method, payload, metadata, deadline, cancellationToken);
+        var call = RpcCall.BeginOutgoing(_channel.Metrics, time, method, server: null, _channel);
+        if (call.Activity is { } span)
+        {
+            metadata = MessagingActivitySource.Inject(span, options?.Metadata, metadata);
+        }
+
+        try
+        {
+            return _channel.SendRequestAsync(method, payload, metadata, deadline, call, cancellationToken);
+        }
+        catch (Exception ex) when (call.IsTracked)
+        {
+            // Nothing was sent (the connection is closed, the request too long): the call ends here.
+            call.End(_channel.Metrics, time, ex);
+            throw;
+        }
     }
 
     /// <summary>Sends a typed request to the peer and waits for its typed reply (through the endpoint's serializer).</summary>

@@ -77,6 +77,9 @@ public sealed class RequestContext
 
     internal Func<RequestContext, CancellationToken, ValueTask>? Handler { get; private set; }
 
+    /// <summary>Gets or sets the request's telemetry (metrics and server span), ended once when it is answered or dropped.</summary>
+    internal RpcCall Call { get; set; }
+
     /// <summary>Reads the payload as a <typeparamref name="T"/> with the endpoint's serializer.</summary>
     /// <typeparam name="T">The payload's type.</typeparam>
     /// <returns>The value.</returns>
@@ -140,6 +143,7 @@ public sealed class RequestContext
         _reply.Reset();
         _metadata = null;
         Handler = null;
+        Call = default;
         Method = string.Empty;
         if (_buffer.Length > 64 * 1024)
         {

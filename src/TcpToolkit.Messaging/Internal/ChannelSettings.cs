@@ -40,6 +40,9 @@ internal sealed class ChannelSettings
 
     public IMessageSerializer? Serializer { get; init; }
 
+    /// <summary>Gets the request/response instruments of this endpoint's meter (issue #14).</summary>
+    public MessagingMetrics Metrics { get; init; } = MessagingMetrics.For(null);
+
     /// <summary>Gets the client's hello metadata (already encoded).</summary>
     public byte[] HelloMetadata { get; init; } = [];
 

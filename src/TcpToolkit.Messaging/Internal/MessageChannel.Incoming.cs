@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text;
 using TcpToolkit.Framing;
 
@@ -63,6 +64,8 @@ internal sealed partial class MessageChannel
             {
                 _output.EndWrite(Wire.HeaderLength, flushNow: false);
             }
+
+            _settings.Metrics.GoAway(sent: true);
         }
 
         foreach (var context in dropped)
@@ -70,6 +73,7 @@ internal sealed partial class MessageChannel
             if (!context.IsOneWay)
             {
                 WriteErrorFrame(context.RequestId, MessageErrorCode.NotExecuted, "The server is going away; the request was not started.");
+                EndCall(context, RpcErrorTypes.NotExecuted);
             }
 
             Recycle(context);
@@ -90,9 +94,18 @@ internal sealed partial class MessageChannel
     {
         var isRequest = frame.Kind == FrameKind.Request;
         Func<RequestContext, CancellationToken, ValueTask>? handler = null;
-        var method = _settings.Router is { } router ? router.Resolve(frame.Method, out handler) : Encoding.UTF8.GetString(frame.Method);
+        var routed = false;
+        var method = _settings.Router is { } router ? router.Resolve(frame.Method, out handler, out routed) : Encoding.UTF8.GetString(frame.Method);
+
+        // Issue #14: only a mapped route names its metrics; any other name is the peer's choice (unbounded), so _OTHER.
+        var metricMethod = routed ? method : MessagingMetrics.OtherMethod;
         var bytes = (int)(frame.Metadata.Length + frame.Payload.Length);
         var id = frame.Id;
+        if (!isRequest)
+        {
+            _settings.Metrics.OneWay(metricMethod, sent: false);
+        }
+
         if (handler is null)
         {
             if (isRequest)
@@ -107,7 +120,9 @@ internal sealed partial class MessageChannel
                     _acceptedRequests++;
                 }
 
+                var unknown = RpcCall.BeginIncoming(_settings.Metrics, _time, metricMethod, method, frame.Metadata, this);
                 WriteErrorFrame(frame.Id, MessageErrorCode.UnknownMethod, $"No handler for method '{method}'.");
+                unknown.End(_settings.Metrics, _time, RpcErrorTypes.UnknownMethod);
             }
             else
             {
@@ -118,60 +133,77 @@ internal sealed partial class MessageChannel
         }
 
         var deadline = frame.TimeoutMilliseconds == 0 ? 0 : _time.GetTimestamp() + Ticks(TimeSpan.FromMilliseconds(frame.TimeoutMilliseconds));
-        RequestContext context;
+
+        // Begun before the lock: listeners' callbacks (and a sampler's) never run under the channel's lock.
+        var call = isRequest ? RpcCall.BeginIncoming(_settings.Metrics, _time, metricMethod, method, frame.Metadata, this) : default;
         var schedule = false;
+        var refused = false;
+        string? violation = null;
         Task? wait = null;
         lock (_lock)
         {
             if (_goingAway || _stopReading)
             {
                 // After its GoAway this end starts nothing new; the peer counts these as not accepted.
-                return null;
+                refused = true;
             }
-
-            if (isRequest)
+            else if (isRequest)
             {
                 if (_incoming.Count >= _settings.MaxIncomingRequests)
                 {
-                    throw new InvalidFrameException($"The peer exceeded the announced limit of {_settings.MaxIncomingRequests} requests in flight.");
+                    violation = $"The peer exceeded the announced limit of {_settings.MaxIncomingRequests} requests in flight.";
                 }
-
-                if (_incoming.Count > 0 && _incomingRequestBytes + bytes > _settings.MaxBufferedBytes)
+                else if (_incoming.Count > 0 && _incomingRequestBytes + bytes > _settings.MaxBufferedBytes)
                 {
-                    throw new InvalidFrameException($"The peer exceeded the announced limit of {_settings.MaxBufferedBytes} request bytes in flight.");
+                    violation = $"The peer exceeded the announced limit of {_settings.MaxBufferedBytes} request bytes in flight.";
                 }
-
-                if (_incoming.ContainsKey(id))
+                else if (_incoming.ContainsKey(id))
                 {
-                    throw new InvalidFrameException($"The peer reused request id {id} while it was still in flight.");
+                    violation = $"The peer reused request id {id} while it was still in flight.";
                 }
             }
 
-            context = _contextPool.Count > 0 ? _contextPool.Pop() : new RequestContext(this);
-            context.Initialize(frame.Kind, id, method, handler, frame, deadline);
-            if (isRequest)
+            if (!refused && violation is null)
             {
-                _incoming.Add(id, context);
-                _acceptedRequests++;
-                _incomingRequestBytes += bytes;
-            }
+                var context = _contextPool.Count > 0 ? _contextPool.Pop() : new RequestContext(this);
+                context.Initialize(frame.Kind, id, method, handler, frame, deadline);
+                context.Call = call;
+                if (isRequest)
+                {
+                    _incoming.Add(id, context);
+                    _acceptedRequests++;
+                    _incomingRequestBytes += bytes;
+                }
 
-            _incomingBytes += bytes;
-            if (_incomingBytes > _incomingBytesHighWater)
-            {
-                Volatile.Write(ref _incomingBytesHighWater, _incomingBytes);
-            }
+                _incomingBytes += bytes;
+                if (_incomingBytes > _incomingBytesHighWater)
+                {
+                    Volatile.Write(ref _incomingBytesHighWater, _incomingBytes);
+                }
 
-            _queue.AddLast(context.Node);
-            if (!_workerScheduled && !_waitingForRoom && _running < _settings.MaxConcurrentHandlers)
-            {
-                _workerScheduled = schedule = true;
-            }
+                _queue.AddLast(context.Node);
+                if (!_workerScheduled && !_waitingForRoom && _running < _settings.MaxConcurrentHandlers)
+                {
+                    _workerScheduled = schedule = true;
+                }
 
-            if (!isRequest && _incomingBytes > _settings.MaxBufferedBytes)
-            {
-                wait = (_oneWayRoom ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+                if (!isRequest && _incomingBytes > _settings.MaxBufferedBytes)
+                {
+                    wait = (_oneWayRoom ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+                }
             }
+        }
+
+        if (refused)
+        {
+            call.End(_settings.Metrics, _time, RpcErrorTypes.NotExecuted);
+            return null;
+        }
+
+        if (violation is not null)
+        {
+            call.End(_settings.Metrics, _time, RpcErrorTypes.Other);
+            throw new InvalidFrameException(violation);
         }
 
         if (schedule)
@@ -212,6 +244,7 @@ internal sealed partial class MessageChannel
         if (queued is not null)
         {
             WriteErrorFrame(id, MessageErrorCode.Cancelled, "The request was cancelled before it started.");
+            EndCall(queued, RpcErrorTypes.Cancelled);
             Recycle(queued);
         }
     }
@@ -264,6 +297,14 @@ internal sealed partial class MessageChannel
             }
 
             ValueTask run;
+            var span = context.Call.Activity;
+            var previous = span is null ? null : Activity.Current;
+            if (span is not null)
+            {
+                // The handler's code (and what it awaits) runs under the request's server span.
+                Activity.Current = span;
+            }
+
             try
             {
                 run = context.Handler!(context, context.Token);
@@ -271,6 +312,11 @@ internal sealed partial class MessageChannel
             catch (Exception ex)
             {
                 run = ValueTask.FromException(ex);
+            }
+
+            if (span is not null)
+            {
+                Activity.Current = previous;
             }
 
             if (run.IsCompleted)
@@ -355,7 +401,7 @@ internal sealed partial class MessageChannel
         }
         else
         {
-            Answer(context, failure);
+            EndCall(context, Answer(context, failure));
         }
 
         var schedule = false;
@@ -409,7 +455,8 @@ internal sealed partial class MessageChannel
         }
     }
 
-    private void Answer(RequestContext context, Exception? failure)
+    /// <summary>Answers a finished request; returns its <c>error.type</c> (<see langword="null"/>: a reply was sent).</summary>
+    private string? Answer(RequestContext context, Exception? failure)
     {
         var id = context.RequestId;
         MessageErrorCode code;
@@ -432,7 +479,7 @@ internal sealed partial class MessageChannel
                         }
                     }
 
-                    return;
+                    return null;
                 }
 
                 MessagingLog.ReplyTooLarge(_logger, Id, id, reply.Length);
@@ -442,7 +489,7 @@ internal sealed partial class MessageChannel
             case OperationCanceledException when context.Token.IsCancellationRequested:
                 if (context.CancelCode == MessageErrorCode.Unknown)
                 {
-                    return; // the connection is gone: nobody to answer
+                    return RpcErrorTypes.ConnectionLost; // the connection is gone: nobody to answer
                 }
 
                 code = context.CancelCode;
@@ -460,6 +507,18 @@ internal sealed partial class MessageChannel
         }
 
         WriteErrorFrame(id, code, message);
+        return RpcErrorTypes.Of(code);
+    }
+
+    /// <summary>Ends a received request's telemetry (once: the context forgets it).</summary>
+    private void EndCall(RequestContext context, string? errorType)
+    {
+        var call = context.Call;
+        if (call.IsTracked)
+        {
+            context.Call = default;
+            call.End(_settings.Metrics, _time, errorType);
+        }
     }
 
     private void CheckDrained()
@@ -548,6 +607,7 @@ internal sealed partial class MessageChannel
 
         foreach (var context in dropped)
         {
+            EndCall(context, RpcErrorTypes.ConnectionLost);
             Recycle(context);
         }
 
@@ -599,6 +659,7 @@ internal sealed partial class MessageChannel
             foreach (var context in expiredQueued)
             {
                 WriteErrorFrame(context.RequestId, MessageErrorCode.DeadlineExceeded, "The request's deadline passed before it started.");
+                EndCall(context, RpcErrorTypes.DeadlineExceeded);
                 Recycle(context);
             }
 
@@ -626,6 +687,17 @@ internal sealed partial class MessageChannel
     /// <summary>Runs the queued handlers of the channel on the thread pool (no allocation per batch).</summary>
     private sealed class Dispatcher(MessageChannel channel) : IThreadPoolWorkItem
     {
-        public void Execute() => channel.RunWorker();
+        public void Execute()
+        {
+            if (channel._handlerContext is { } context)
+            {
+                // The session's logging scope (see RunAsync).
+                ExecutionContext.Run(context, static state => ((MessageChannel)state!).RunWorker(), channel);
+            }
+            else
+            {
+                channel.RunWorker();
+            }
+        }
     }
 }

@@ -19,8 +19,12 @@ internal sealed partial class MessageChannel
     /// Sends a request and returns the wait for its answer. Synchronous up to the wait when the peer's limits leave
     /// room (no allocation: the pending entry is pooled); otherwise it waits for room first.
     /// </summary>
-    /// <remarks>The deadline is a timestamp of the channel's clock, or 0 for none.</remarks>
-    public ValueTask<MessageReply> SendRequestAsync(string method, ReadOnlyMemory<byte> payload, byte[]? metadata, long deadline, CancellationToken cancellationToken)
+    /// <remarks>
+    /// The deadline is a timestamp of the channel's clock, or 0 for none. Once this returns, the channel ends
+    /// <paramref name="call"/> with the request's outcome; when it throws (nothing was sent), the caller still owns it.
+    /// </remarks>
+    public ValueTask<MessageReply> SendRequestAsync(
+        string method, ReadOnlyMemory<byte> payload, byte[]? metadata, long deadline, RpcCall call, CancellationToken cancellationToken)
     {
         var methodBytes = Wire.MethodByteCount(method);
         var frameLength = Wire.RequestOverhead + methodBytes + (metadata is null ? 0 : 2 + metadata.Length) + payload.Length;
@@ -35,10 +39,10 @@ internal sealed partial class MessageChannel
 
             if (!HasCredit(payload.Length))
             {
-                return WaitForCreditThenSendAsync(method, payload, metadata, deadline, cancellationToken);
+                return WaitForCreditThenSendAsync(method, payload, metadata, deadline, call, cancellationToken);
             }
 
-            pending = RegisterLocked(payload.Length, deadline);
+            pending = RegisterLocked(payload.Length, deadline, call);
         }
 
         return Send(pending, method, methodBytes, payload, metadata, deadline, frameLength, cancellationToken);
@@ -71,6 +75,8 @@ internal sealed partial class MessageChannel
         {
             _output.EndWrite(frameLength, flushNow: false);
         }
+
+        _settings.Metrics.OneWaySent(method);
 
         // The copy is made; a peer that does not read makes the next sender wait, not this one's bytes.
         return _output.HasRoom ? ValueTask.CompletedTask : new ValueTask(_output.WaitForRoomAsync(cancellationToken));
@@ -139,7 +145,7 @@ internal sealed partial class MessageChannel
     private bool HasCredit(int bytes)
         => _pending.Count < _peerMaxInFlight && (_pending.Count == 0 || _outgoingBytes + bytes <= _peerMaxBytes);
 
-    private PendingRequest RegisterLocked(int bytes, long deadline)
+    private PendingRequest RegisterLocked(int bytes, long deadline, RpcCall call)
     {
         var pending = _pendingPool.Count > 0 ? _pendingPool.Pop() : new PendingRequest(this);
         ulong id;
@@ -150,7 +156,7 @@ internal sealed partial class MessageChannel
         }
         while (id == 0 || _pending.ContainsKey(id));
 
-        pending.Initialize(id, deadline, bytes);
+        pending.Initialize(id, deadline, bytes, call);
         _pending.Add(id, pending);
         _outgoingBytes += bytes;
         return pending;
@@ -199,61 +205,72 @@ internal sealed partial class MessageChannel
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<MessageReply> WaitForCreditThenSendAsync(
-        string method, ReadOnlyMemory<byte> payload, byte[]? metadata, long deadline, CancellationToken cancellationToken)
+        string method, ReadOnlyMemory<byte> payload, byte[]? metadata, long deadline, RpcCall call, CancellationToken cancellationToken)
     {
-        var methodBytes = Wire.MethodByteCount(method);
-        var frameLength = Wire.RequestOverhead + methodBytes + (metadata is null ? 0 : 2 + metadata.Length) + payload.Length;
-        while (true)
+        var pendingOwnsCall = false;
+        try
         {
-            TaskCompletionSource? waiter = null;
-            PendingRequest? pending = null;
-            lock (_lock)
+            var methodBytes = Wire.MethodByteCount(method);
+            var frameLength = Wire.RequestOverhead + methodBytes + (metadata is null ? 0 : 2 + metadata.Length) + payload.Length;
+            while (true)
             {
-                ThrowIfNotUsable();
-                if (HasCredit(payload.Length))
-                {
-                    pending = RegisterLocked(payload.Length, deadline);
-                }
-                else
-                {
-                    waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                    _creditWaiters.Add(waiter);
-                }
-            }
-
-            if (pending is not null)
-            {
-                return await Send(pending, method, methodBytes, payload, metadata, deadline, frameLength, cancellationToken).ConfigureAwait(false);
-            }
-
-            var remaining = deadline == 0 ? Timeout.InfiniteTimeSpan : _time.GetElapsedTime(_time.GetTimestamp(), deadline);
-            if (remaining != Timeout.InfiniteTimeSpan && remaining <= TimeSpan.Zero)
-            {
-                throw new TimeoutException("No room for the request within its timeout: the peer's limit of requests in flight was reached.");
-            }
-
-            try
-            {
-                await waiter!.Task.WaitAsync(remaining, _time, cancellationToken).ConfigureAwait(false);
-            }
-            catch (TimeoutException)
-            {
+                TaskCompletionSource? waiter = null;
+                PendingRequest? pending = null;
                 lock (_lock)
                 {
-                    _creditWaiters.Remove(waiter!);
+                    ThrowIfNotUsable();
+                    if (HasCredit(payload.Length))
+                    {
+                        pending = RegisterLocked(payload.Length, deadline, call);
+                        pendingOwnsCall = true;
+                    }
+                    else
+                    {
+                        waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                        _creditWaiters.Add(waiter);
+                    }
                 }
 
-                throw new TimeoutException("No room for the request within its timeout: the peer's limit of requests in flight was reached.");
-            }
-            catch (OperationCanceledException)
-            {
-                lock (_lock)
+                if (pending is not null)
                 {
-                    _creditWaiters.Remove(waiter!);
+                    return await Send(pending, method, methodBytes, payload, metadata, deadline, frameLength, cancellationToken).ConfigureAwait(false);
                 }
 
-                throw;
+                var remaining = deadline == 0 ? Timeout.InfiniteTimeSpan : _time.GetElapsedTime(_time.GetTimestamp(), deadline);
+                if (remaining != Timeout.InfiniteTimeSpan && remaining <= TimeSpan.Zero)
+                {
+                    throw new TimeoutException("No room for the request within its timeout: the peer's limit of requests in flight was reached.");
+                }
+
+                try
+                {
+                    await waiter!.Task.WaitAsync(remaining, _time, cancellationToken).ConfigureAwait(false);
+                }
+                catch (TimeoutException)
+                {
+                    lock (_lock)
+                    {
+                        _creditWaiters.Remove(waiter!);
+                    }
+
+                    throw new TimeoutException("No room for the request within its timeout: the peer's limit of requests in flight was reached.");
+                }
+                catch (OperationCanceledException)
+                {
+                    lock (_lock)
+                    {
+                        _creditWaiters.Remove(waiter!);
+                    }
+
+                    throw;
+                }
             }
+        }
+        catch (Exception ex) when (!pendingOwnsCall && call.IsTracked)
+        {
+            // No room came (timeout, cancellation, the connection closed): the request never became pending.
+            call.End(_settings.Metrics, _time, ex);
+            throw;
         }
     }
 
@@ -289,6 +306,7 @@ internal sealed partial class MessageChannel
     private void OnLateReply(ulong id)
     {
         _settings.LateReply?.Invoke();
+        _settings.Metrics.LateReply();
         MessagingLog.LateReply(_logger, Id, id);
     }
 
@@ -364,6 +382,7 @@ internal sealed partial class MessageChannel
         }
 
         MessagingLog.PeerGoingAway(_logger, Id, acceptedRequests, reason);
+        _settings.Metrics.GoAway(sent: false);
         foreach (var pending in notAccepted)
         {
             pending.TrySetException(new RequestNotExecutedException("The peer is going away and did not accept the request: " + reason));

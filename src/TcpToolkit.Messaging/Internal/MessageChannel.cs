@@ -37,6 +37,9 @@ internal sealed partial class MessageChannel
     private bool _handshakeDone;
     private Exception? _lostReason;
     private bool _stopReading;
+    private EndPointTags? _localTags;
+    private EndPointTags? _remoteTags;
+    private ExecutionContext? _handlerContext;
 
     // The peer's limits, from its hello.
     private int _peerMaxFrame = Wire.MinFrameLength;
@@ -64,6 +67,15 @@ internal sealed partial class MessageChannel
     public string Id => _connection.Id;
 
     public TimeProvider Time => _time;
+
+    /// <summary>Gets the request/response instruments of this endpoint's meter.</summary>
+    public MessagingMetrics Metrics => _settings.Metrics;
+
+    /// <summary>Gets the tags of this end's endpoint (a server span's <c>server.*</c>), worked out on first use.</summary>
+    public EndPointTags LocalTags => _localTags ??= new EndPointTags(_connection.LocalEndPoint);
+
+    /// <summary>Gets the tags of the peer's endpoint (the <c>server.*</c> of a request this end sends), worked out on first use.</summary>
+    public EndPointTags RemoteTags => _remoteTags ??= new EndPointTags(_connection.RemoteEndPoint);
 
     public IMessageSerializer? SerializerOrNull => _settings.Serializer;
 
@@ -106,6 +118,15 @@ internal sealed partial class MessageChannel
     /// <exception cref="ProtocolException">The peer broke the protocol (the connection is closed as a protocol error).</exception>
     public async Task RunAsync(Func<MessageSession, CancellationToken, ValueTask>? started, CancellationToken stopping)
     {
+        // Issue #14: every event of the session, the handlers' own included, carries the connection id as a scope.
+        // Handlers run on the thread pool without this flow's context, so they get it back from the one captured here
+        // (only when something logs: without a logger there is no scope and nothing to capture).
+        using var scope = _logger.IsEnabled(LogLevel.Critical) ? _logger.BeginScope(new ConnectionLogScope(Id)) : null;
+        if (scope is not null)
+        {
+            _handlerContext = ExecutionContext.Capture();
+        }
+
         var reader = new FrameReader(_connection.Input, _logger);
         var decoder = new MessageFrameDecoder(_settings.MaxFrameLength);
         Exception? failure = null;

@@ -27,12 +27,17 @@ internal sealed class MethodRouter
         _fallback = fallback;
     }
 
-    /// <summary>Resolves a method; <paramref name="handler"/> is null for an unknown method without a fallback.</summary>
-    public string Resolve(in ReadOnlySequence<byte> utf8, out Func<RequestContext, CancellationToken, ValueTask>? handler)
+    /// <summary>
+    /// Resolves a method; <paramref name="handler"/> is null for an unknown method without a fallback.
+    /// <paramref name="routed"/> says whether the method is one of the mapped routes (the only names the metrics
+    /// record: the fallback's are whatever the peer sends).
+    /// </summary>
+    public string Resolve(in ReadOnlySequence<byte> utf8, out Func<RequestContext, CancellationToken, ValueTask>? handler, out bool routed)
     {
         if (utf8.IsEmpty)
         {
-            handler = _routes.TryGetValue(string.Empty, out var empty) ? empty : _fallback;
+            routed = _routes.TryGetValue(string.Empty, out var empty);
+            handler = routed ? empty : _fallback;
             return string.Empty;
         }
 
@@ -51,13 +56,15 @@ internal sealed class MethodRouter
         Span<char> chars = stackalloc char[Wire.MaxMethodLength];
         var count = Encoding.UTF8.GetChars(name, chars);
         var key = chars[..count];
-        if (_lookup.TryGetValue(key, out var method, out var routed))
+        if (_lookup.TryGetValue(key, out var method, out var route))
         {
-            handler = routed;
+            handler = route;
+            routed = true;
             return method;
         }
 
         handler = _fallback;
+        routed = false;
         lock (_namesLock)
         {
             if (_nameLookup.TryGetValue(key, out var known))

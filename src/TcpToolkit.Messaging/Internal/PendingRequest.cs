@@ -21,6 +21,7 @@ internal sealed class PendingRequest : IValueTaskSource<MessageReply>
     private int _refs;
     private int _outcomeSet;
     private int _replyReleased;
+    private RpcCall _call;
 
     public PendingRequest(MessageChannel channel)
     {
@@ -49,8 +50,9 @@ internal sealed class PendingRequest : IValueTaskSource<MessageReply>
 
     public bool HasOutcome => Volatile.Read(ref _outcomeSet) != 0;
 
-    public void Initialize(ulong id, long deadline, int chargedBytes)
+    public void Initialize(ulong id, long deadline, int chargedBytes, RpcCall call)
     {
+        _call = call;
         Id = id;
         Deadline = deadline;
         ChargedBytes = chargedBytes;
@@ -70,6 +72,7 @@ internal sealed class PendingRequest : IValueTaskSource<MessageReply>
             return false;
         }
 
+        EndCall(null);
         var length = (int)payload.Length;
         if (_buffer.Length < length)
         {
@@ -90,6 +93,7 @@ internal sealed class PendingRequest : IValueTaskSource<MessageReply>
             return false;
         }
 
+        EndCall(exception);
         _core.SetException(exception);
         return true;
     }
@@ -134,6 +138,26 @@ internal sealed class PendingRequest : IValueTaskSource<MessageReply>
 
     public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
         => _core.OnCompleted(continuation, state, token, flags);
+
+    /// <summary>Ends the request's telemetry with its outcome, before the caller can see it (and reuse this entry).</summary>
+    private void EndCall(Exception? exception)
+    {
+        var call = _call;
+        if (!call.IsTracked)
+        {
+            return;
+        }
+
+        _call = default;
+        if (exception is null)
+        {
+            call.End(Channel.Metrics, Channel.Time, errorType: null);
+        }
+        else
+        {
+            call.End(Channel.Metrics, Channel.Time, exception);
+        }
+    }
 
     private void Release()
     {

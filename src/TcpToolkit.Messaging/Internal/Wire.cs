@@ -201,6 +201,46 @@ internal static class Wire
         return buffer.WrittenSpan.ToArray();
     }
 
+    /// <summary>
+    /// Finds the value of <paramref name="key"/> in a metadata block without decoding the other entries (the last one
+    /// wins, as in <see cref="DecodeMetadata"/>); <see langword="null"/> when absent or when the block is malformed.
+    /// </summary>
+    public static string? FindMetadata(ReadOnlySpan<byte> block, string key)
+    {
+        Span<byte> wanted = stackalloc byte[255];
+        if (!Encoding.UTF8.TryGetBytes(key, wanted, out var wantedLength) || wantedLength == 0)
+        {
+            return null;
+        }
+
+        wanted = wanted[..wantedLength];
+        string? found = null;
+        while (!block.IsEmpty)
+        {
+            int keyLength = block[0];
+            if (keyLength == 0 || block.Length < 1 + keyLength + 2)
+            {
+                return null;
+            }
+
+            int valueLength = BinaryPrimitives.ReadUInt16BigEndian(block[(1 + keyLength)..]);
+            var start = 3 + keyLength;
+            if (block.Length < start + valueLength)
+            {
+                return null;
+            }
+
+            if (block.Slice(1, keyLength).SequenceEqual(wanted))
+            {
+                found = Encoding.UTF8.GetString(block.Slice(start, valueLength));
+            }
+
+            block = block[(start + valueLength)..];
+        }
+
+        return found;
+    }
+
     /// <summary>Decodes a metadata block (throws <see cref="Framing.InvalidFrameException"/> on bad bytes).</summary>
     public static IReadOnlyDictionary<string, string> DecodeMetadata(ReadOnlySpan<byte> block)
     {

@@ -39,6 +39,12 @@ internal static class RpcBenchmark
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"rpc: {PayloadSize}-byte echo, {concurrency} callers and 1 caller, {warmup}s warm-up + {seconds}s each; {Environment.ProcessorCount} cores; load before: {LoadAverage()}"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{"system",-12} {"callers",7} {"req/s",12} {"p50 us",9} {"p99 us",9} {"B/req",8}"));
         using var trace = args.Contains("--alloc-trace") ? new AllocationTrace() : null;
+        using var listening = args.Contains("--metrics") ? TelemetryListener.Start(traces: args.Contains("--unsampled-traces")) : null;
+        if (listening is not null)
+        {
+            Console.WriteLine("listening: every instrument of the TcpToolkit meter" + (args.Contains("--unsampled-traces") ? ", and the TcpToolkit activity source (sampling nothing)" : string.Empty));
+        }
+
         var results = new List<Result>();
         if (only is null or "tcptoolkit")
         {
@@ -55,6 +61,11 @@ internal static class RpcBenchmark
         }
 
         Console.WriteLine("load after: " + LoadAverage());
+        if (listening is not null)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"measurements recorded: {listening.Measurements:N0}"));
+        }
+
         trace?.Print();
         if (results.Count == 4)
         {

@@ -189,6 +189,9 @@ public sealed class MessagingLimitsTests
         var states = new StateRecorder(client);
         await client.StartAsync(ct);
 
+        // StartAsync returns once the connection is published, a moment before the client reports Connected (on a
+        // loaded machine that moment outlasted this whole test once): the state list below counts from that report.
+        await states.WaitForAsync(MessageClientState.Connected, ct);
         var calls = Enumerable.Range(0, 64).Select(i => client.SendRequestAsync("work", BitConverter.GetBytes(i), ct).AsTask()).ToArray();
         await started.Task.WaitAsync(ct);
         for (var i = 0; i < 10; i++)
