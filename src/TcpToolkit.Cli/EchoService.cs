@@ -84,8 +84,8 @@ internal static class EchoService
     {
         var decoder = Codecs.CreateDecoder(codec);
         var encoder = Codecs.CreateEncoder(codec);
-        var reader = new FrameReader(connection.Input);
-        var writer = new FrameWriter(connection.Output);
+        var reader = new FrameReader(connection, logger: null);
+        var writer = new FrameWriter(connection);
         while (true)
         {
             var read = reader.ReadAsync(decoder, stopping);
