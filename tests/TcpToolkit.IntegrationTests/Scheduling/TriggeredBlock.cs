@@ -1,5 +1,6 @@
 using System.Buffers;
 using TcpToolkit.Connections;
+using TcpToolkit.Transport.Internal.Epoll;
 
 namespace TcpToolkit.IntegrationTests.Scheduling;
 
@@ -13,9 +14,18 @@ internal sealed class TriggeredBlock
 {
     public const byte Marker = (byte)'B';
 
+    /// <summary>Sent back when a trigger arrived off the I/O loop and <see cref="RequireLoopThread"/> asks for another.</summary>
+    public const byte Retry = (byte)'R';
+
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<string> _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>
+    /// Gets or sets whether the block must run on an I/O loop thread (tests of the loop's handoff): a trigger delivered
+    /// elsewhere is answered with <see cref="Retry"/> and the peer sends another.
+    /// </summary>
+    public bool RequireLoopThread { get; init; }
 
     /// <summary>Gets a task that completes when the blocking connection waits for its trigger.</summary>
     public Task Ready => _ready.Task;
@@ -52,6 +62,15 @@ internal sealed class TriggeredBlock
         _ready.TrySetResult();
         var result = await trigger;
         connection.Input.AdvanceTo(result.Buffer.End);
+        while (RequireLoopThread && !EpollLoop.IsLoopThread && !result.IsCompleted)
+        {
+            // The trigger overtook the receive loop before it went back to waiting on its I/O loop, so it was
+            // delivered on the thread the loop was still running on: ask the peer for another trigger.
+            await connection.Output.WriteAsync(new[] { Retry }, stopping);
+            result = await connection.Input.ReadAsync(stopping);
+            connection.Input.AdvanceTo(result.Buffer.End);
+        }
+
         _started.TrySetResult(Thread.CurrentThread.Name ?? "(unnamed)");
         try
         {

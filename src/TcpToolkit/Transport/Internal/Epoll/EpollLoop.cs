@@ -67,6 +67,12 @@ internal sealed unsafe class EpollLoop
     private int _blocked;
     private int _handoffCount;
 
+    /// <summary>When the next handoff of this loop may be logged (<see cref="EpollWatchdog.MayReport"/>).</summary>
+    internal long NextReport;
+
+    /// <summary>Handoffs of this loop not logged since its last warning (the watchdog's thread only).</summary>
+    internal long Unreported;
+
     // The watchdog's own notes (only its thread touches them).
     private long _watchedState;
     private long _watchedSince;
@@ -254,7 +260,7 @@ internal sealed unsafe class EpollLoop
         var generation = observed >>> GenerationShift;
         var sequence = (uint)observed;
         var stuck = Volatile.Read(ref _owner);
-        var report = EpollWatchdog.MayReport(now);
+        var report = EpollWatchdog.MayReport(this, now);
         stuck.StuckSince = stuckSince;
         stuck.ReportReturn = report;
 
@@ -289,7 +295,7 @@ internal sealed unsafe class EpollLoop
         }
         else
         {
-            EpollWatchdog.Unreported();
+            EpollWatchdog.Unreported(this);
         }
     }
 

@@ -31,8 +31,6 @@ internal static class EpollWatchdog
     private static EpollLoop[] s_loops = [];
     private static Thread? s_thread;
     private static int s_parked;
-    private static long s_nextReport;
-    private static long s_unreported;
 
     /// <summary>Adds a loop to watch (and starts the watchdog with the first one).</summary>
     public static void Watch(EpollLoop loop)
@@ -60,23 +58,33 @@ internal static class EpollWatchdog
         }
     }
 
-    /// <summary>Gets whether a handoff at <paramref name="now"/> may be logged (the watchdog's thread only).</summary>
-    internal static bool MayReport(long now) => now >= s_nextReport;
+    /// <summary>
+    /// Gets whether a handoff of <paramref name="loop"/> at <paramref name="now"/> may be logged (the watchdog's thread
+    /// only). The limit is per loop: one warning per loop per interval, so a loop that keeps being handed off cannot
+    /// hide the first handoff of another.
+    /// </summary>
+    internal static bool MayReport(EpollLoop loop, long now) => now >= Volatile.Read(ref loop.NextReport);
 
-    /// <summary>Logs a handoff that <see cref="MayReport"/> allowed and starts the next interval.</summary>
+    /// <summary>Logs a handoff that <see cref="MayReport"/> allowed and starts the loop's next interval.</summary>
     internal static void Reported(long now, EpollLoop loop, TimeSpan blocked)
     {
-        var unreported = s_unreported;
-        s_unreported = 0;
-        s_nextReport = now + ReportIntervalTicks;
+        var unreported = loop.Unreported;
+        loop.Unreported = 0;
+        Volatile.Write(ref loop.NextReport, now + ReportIntervalTicks);
         EngineLog.LoopHandedOff(loop.Name, (long)blocked.TotalMilliseconds, unreported);
     }
 
-    /// <summary>Counts a handoff that was not logged.</summary>
-    internal static void Unreported() => s_unreported++;
+    /// <summary>Counts a handoff of <paramref name="loop"/> that was not logged.</summary>
+    internal static void Unreported(EpollLoop loop) => loop.Unreported++;
 
-    /// <summary>Lets the next handoff be logged whatever was logged before (tests that read the warning).</summary>
-    internal static void ResetReportLimitForTests() => Volatile.Write(ref s_nextReport, 0);
+    /// <summary>Lets the next handoff of every loop be logged whatever was logged before (tests that read the warning).</summary>
+    internal static void ResetReportLimitForTests()
+    {
+        foreach (var loop in Volatile.Read(ref s_loops))
+        {
+            Volatile.Write(ref loop.NextReport, 0);
+        }
+    }
 
     private static void Wake()
     {
