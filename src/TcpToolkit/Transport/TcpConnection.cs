@@ -46,7 +46,7 @@ public sealed partial class TcpConnection : Connection, ITransportObserver
         var openedAt = settings.TimeProvider.GetTimestamp();
         _telemetry = settings.Metrics.Create(endPointTags, settings.TimeProvider, openedAt, settings.RecordFrameSizes);
         Telemetry = _telemetry;
-        _pump = new SocketPump(socket, settings, Id, _telemetry, io, this);
+        _pump = new SocketPump(socket, settings, Id, _telemetry, this, io);
         _input = new ConnectionInput(_pump.Input);
         _socketPipe = new DuplexPipe(_input, _pump.Output);
         _transport = _socketPipe;

@@ -10,7 +10,10 @@ namespace TcpToolkit.Transport.Internal;
 /// </summary>
 internal sealed class ConnectionOutput(SocketPump pump) : PipeWriter
 {
-    private PipeWriter Inner => pump.OutputPipe.Writer;
+    private PipeWriter? _inner;
+
+    // The pipe's writer once it exists: one field read per call afterwards.
+    private PipeWriter Inner => _inner ??= pump.OutputPipe.Writer;
 
     public override bool CanGetUnflushedBytes => Inner.CanGetUnflushedBytes;
 

@@ -32,7 +32,7 @@ internal sealed class SocketPump
     private Pipe? _output;
     private readonly SocketIO _io;
     private readonly Lock _shutdownLock = new();
-    private readonly ITransportObserver? _observer;
+    private readonly ITransportObserver _observer;
     private readonly long _maxWriteBufferSize;
 
     private Task _receiveTask = Task.CompletedTask;
@@ -59,7 +59,7 @@ internal sealed class SocketPump
     private volatile bool _receivePaused;
     private int _loopsRunning;
 
-    public SocketPump(Socket socket, ConnectionSettings settings, string connectionId, ConnectionTelemetry counters, SocketIO? io = null, ITransportObserver? observer = null)
+    public SocketPump(Socket socket, ConnectionSettings settings, string connectionId, ConnectionTelemetry counters, ITransportObserver observer, SocketIO? io = null)
     {
         _observer = observer;
         _socket = socket;
@@ -102,8 +102,13 @@ internal sealed class SocketPump
             }
 
             // Created only when someone waits (a close): an idle connection holds none.
-            Interlocked.CompareExchange(ref _sendDone, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), null);
-            var done = _sendDone!;
+            var done = Volatile.Read(ref _sendDone);
+            if (done is null)
+            {
+                var created = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                done = Interlocked.CompareExchange(ref _sendDone, created, null) ?? created;
+            }
+
             if (Volatile.Read(ref _sendEnded) != 0)
             {
                 done.TrySetResult();
@@ -408,7 +413,7 @@ internal sealed class SocketPump
     {
         if (Interlocked.Decrement(ref _loopsRunning) == 0)
         {
-            _observer?.OnTransportEnded();
+            _observer.OnTransportEnded();
         }
     }
 
