@@ -25,7 +25,6 @@ namespace TcpToolkit.Connections;
 /// </remarks>
 public abstract class Connection : IAsyncDisposable
 {
-    private readonly Lock _featuresLock = new();
     private KeyValuePair<Type, object>[] _features = [];
 
     /// <summary>Gets the identifier of this connection, unique in the process (for logs).</summary>
@@ -101,11 +100,13 @@ public abstract class Connection : IAsyncDisposable
     public void SetFeature<TFeature>(TFeature? feature)
         where TFeature : class
     {
-        // Copy on write: readers take no lock, and a connection has a handful of features set once each.
-        lock (_featuresLock)
+        // Copy on write, published by compare-and-swap: readers take no lock, a connection has a handful of features
+        // set once each, and an idle connection holds no lock object for them.
+        while (true)
         {
-            var list = new List<KeyValuePair<Type, object>>(_features.Length + 1);
-            foreach (var pair in _features)
+            var current = Volatile.Read(ref _features);
+            var list = new List<KeyValuePair<Type, object>>(current.Length + 1);
+            foreach (var pair in current)
             {
                 if (pair.Key != typeof(TFeature))
                 {
@@ -118,7 +119,10 @@ public abstract class Connection : IAsyncDisposable
                 list.Add(new KeyValuePair<Type, object>(typeof(TFeature), feature));
             }
 
-            Volatile.Write(ref _features, [.. list]);
+            if (ReferenceEquals(Interlocked.CompareExchange(ref _features, [.. list], current), current))
+            {
+                return;
+            }
         }
     }
 

@@ -21,13 +21,16 @@ namespace TcpToolkit.Transport;
 /// </remarks>
 public sealed partial class TcpConnection : Connection, ITransportObserver
 {
+    private const int ClosedTokenClosing = 1;
+    private const int ClosedTokenCancelled = 2;
+
     private static long s_lastId;
 
     private readonly SocketPump _pump;
     private readonly ConnectionInput _input;
     private readonly DuplexPipe _socketPipe;
     private readonly ConnectionSettings _settings;
-    private readonly CancellationTokenSource _closedSource = new();
+    private CancellationTokenSource? _closedSource;
     private readonly Action<TcpConnection>? _onClosed;
     private readonly ConnectionTelemetry _telemetry;
     private IDuplexPipe _transport;
@@ -47,7 +50,7 @@ public sealed partial class TcpConnection : Connection, ITransportObserver
         _telemetry = settings.Metrics.Create(endPointTags, settings.TimeProvider, openedAt, settings.RecordFrameSizes);
         Telemetry = _telemetry;
         _pump = new SocketPump(socket, settings, Id, _telemetry, this, io);
-        _input = new ConnectionInput(_pump.Input);
+        _input = _pump.Input;
         _socketPipe = new DuplexPipe(_input, _pump.Output);
         _transport = _socketPipe;
         _timeouts = new TimeoutTracker(settings.Timeouts, settings.TimeProvider, openedAt);
@@ -78,7 +81,32 @@ public sealed partial class TcpConnection : Connection, ITransportObserver
     }
 
     /// <inheritdoc />
-    public override CancellationToken ConnectionClosed => _closedSource.Token;
+    public override CancellationToken ConnectionClosed
+    {
+        get
+        {
+            if (Volatile.Read(ref _closedSource) is { } source)
+            {
+                return source.Token;
+            }
+
+            // Created when first asked for (issue #17: an idle connection nobody watches holds no source).
+            if (Volatile.Read(ref _closedSignalled) == ClosedTokenCancelled)
+            {
+                return new CancellationToken(canceled: true);
+            }
+
+            var created = new CancellationTokenSource();
+            source = Interlocked.CompareExchange(ref _closedSource, created, null) ?? created;
+            if (Volatile.Read(ref _closedSignalled) == ClosedTokenCancelled)
+            {
+                // The close came while this was being created and found no source to cancel.
+                CancelInBackground(source);
+            }
+
+            return source.Token;
+        }
+    }
 
     /// <inheritdoc />
     public override CloseReason CloseReason => (CloseReason)Volatile.Read(ref _closeReason);
@@ -193,7 +221,7 @@ public sealed partial class TcpConnection : Connection, ITransportObserver
 
     private void CancelClosedToken()
     {
-        if (Interlocked.Exchange(ref _closedSignalled, 1) != 0)
+        if (Interlocked.CompareExchange(ref _closedSignalled, ClosedTokenClosing, 0) != 0)
         {
             return;
         }
@@ -203,9 +231,19 @@ public sealed partial class TcpConnection : Connection, ITransportObserver
         _onClosed?.Invoke(this);
         SocketLog.ConnectionClosed(_settings.Logger, Id, CloseReason);
 
+        // Full fence: a source created from now on sees the state, one created before is read below.
+        Interlocked.Exchange(ref _closedSignalled, ClosedTokenCancelled);
+        if (Volatile.Read(ref _closedSource) is { } source)
+        {
+            CancelInBackground(source);
+        }
+    }
+
+    private static void CancelInBackground(CancellationTokenSource source)
+    {
         // The token is cancelled at once, but the application's callbacks run on the thread pool: whoever closes
         // (the heartbeat, StopAsync, an Abort caller, an I/O loop) must not wait for them (issue #11).
-        var callbacks = _closedSource.CancelAsync();
+        var callbacks = source.CancelAsync();
         if (!callbacks.IsCompleted)
         {
             // A callback that throws must not break the transport; its exception is observed here and dropped.

@@ -25,7 +25,6 @@ internal sealed class ConnectionTelemetry
     private readonly TimeProvider _timeProvider;
     private readonly long _openedAt;
     private readonly bool _recordFrameSizes;
-    private readonly Lock _framesLock = new();
     private FrameCounter[] _frames = [];
     private bool _countedActive;
     private int _closed;
@@ -92,9 +91,12 @@ internal sealed class ConnectionTelemetry
             }
         }
 
-        lock (_framesLock)
+        // Added by compare-and-swap (a connection has one or two codecs): no lock object per connection.
+        var added = new FrameCounter(codec, receive, _recordFrameSizes ? _side.FrameSize : null);
+        while (true)
         {
-            foreach (var counter in _frames)
+            var current = Volatile.Read(ref _frames);
+            foreach (var counter in current)
             {
                 if (counter.IsReceive == receive && string.Equals(counter.Codec, codec, StringComparison.Ordinal))
                 {
@@ -102,9 +104,10 @@ internal sealed class ConnectionTelemetry
                 }
             }
 
-            var added = new FrameCounter(codec, receive, _recordFrameSizes ? _side.FrameSize : null);
-            Volatile.Write(ref _frames, [.. _frames, added]);
-            return added;
+            if (ReferenceEquals(Interlocked.CompareExchange(ref _frames, [.. current, added], current), current))
+            {
+                return added;
+            }
         }
     }
 

@@ -47,6 +47,14 @@ internal abstract class SocketIO
     /// </summary>
     public abstract ValueTask<int> ReceiveAsync(Memory<byte> memory);
 
+    /// <summary>
+    /// Waits for data without a buffer and without an awaiting caller: returns <see langword="true"/> when the caller
+    /// should receive now (data, FIN or an error is there, or probably so); otherwise the engine calls
+    /// <paramref name="onReadable"/> with <paramref name="state"/> once, later, when the socket is readable (or
+    /// closed), on its own thread. A failure of the wait itself is reported by the next <see cref="ReceiveAsync"/>.
+    /// </summary>
+    public abstract bool WaitForData(Action<object?> onReadable, object state);
+
     /// <summary>Sends every byte of <paramref name="buffer"/>.</summary>
     public abstract ValueTask SendAsync(ReadOnlySequence<byte> buffer);
 

@@ -28,14 +28,18 @@ internal sealed class SocketPump
     private readonly Socket _socket;
     private readonly ConnectionSettings _settings;
     private readonly string _connectionId;
-    private readonly Pipe _input;
+    private static readonly Action<object?> s_onReadable = static state => ((SocketPump)state!).OnReadable();
+
+    private readonly ConnectionInput _input = new();
+    private Pipe? _inputPipe;
+    private PipeWriter? _inputWriter;
+    private bool _inputPublished;
     private Pipe? _output;
     private readonly SocketIO _io;
-    private readonly Lock _shutdownLock = new();
     private readonly ITransportObserver _observer;
     private readonly long _maxWriteBufferSize;
 
-    private Task _receiveTask = Task.CompletedTask;
+    private TaskCompletionSource? _loopsDone;
     private readonly ConnectionOutput _outputWriter;
     private TaskCompletionSource? _sendDone;
     private int _sendEnded;
@@ -66,15 +70,14 @@ internal sealed class SocketPump
         _settings = settings;
         _connectionId = connectionId;
         _counters = counters;
-        _input = new Pipe(settings.InputOptions);
         _outputWriter = new ConnectionOutput(this);
         _io = io ?? SocketIO.Create(socket, settings);
         _maxWriteBufferSize = settings.MaxWriteBufferSize ?? long.MaxValue;
         settings.Hooks?.ConnectionStarting?.Invoke(socket);
     }
 
-    /// <summary>The application reads what the peer sent from here.</summary>
-    public PipeReader Input => _input.Reader;
+    /// <summary>The application reads what the peer sent from here (the input pipe's reader once the first bytes came).</summary>
+    public ConnectionInput Input => _input;
 
     /// <summary>
     /// Gets the output pipe, created at the first write, flush, completion or abort (issue #17: a connection that
@@ -139,7 +142,10 @@ internal sealed class SocketPump
     public void Start()
     {
         _loopsRunning = 2;
-        _receiveTask = ReceiveLoopAsync();
+        if (_io.WaitForData(s_onReadable, this))
+        {
+            _ = ReceiveRunAsync();
+        }
     }
 
     private Pipe CreateOutputPipe()
@@ -189,31 +195,45 @@ internal sealed class SocketPump
     public void CloseSocket() => CloseSocket(reset: false);
 
     /// <summary>Waits until both loops have ended.</summary>
-    public Task WaitForLoopsAsync() => Task.WhenAll(_receiveTask, SendCompletion);
-
-    private async Task ReceiveLoopAsync()
+    public Task WaitForLoopsAsync()
     {
-        var writer = _input.Writer;
+        if (Volatile.Read(ref _loopsRunning) == 0)
+        {
+            return Task.CompletedTask;
+        }
+
+        // Created only when someone waits (a close), as SendCompletion's.
+        var done = Volatile.Read(ref _loopsDone);
+        if (done is null)
+        {
+            var created = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            done = Interlocked.CompareExchange(ref _loopsDone, created, null) ?? created;
+        }
+
+        if (Volatile.Read(ref _loopsRunning) == 0)
+        {
+            done.TrySetResult();
+        }
+
+        return done.Task;
+    }
+
+    /// <summary>
+    /// One receive run, started when the socket is readable: receives and flushes until a short read, then parks on
+    /// the engine's readiness callback (<see cref="SocketIO.WaitForData"/>) and returns, holding no buffer and no
+    /// waiting state machine (issue #17's idle budget). The input pipe is created at the first run. A run that never
+    /// has to wait for the application completes synchronously: no state machine is allocated. A run that meets the
+    /// end (FIN, error, the application completing its input) ends the receive side for good.
+    /// </summary>
+    private async Task ReceiveRunAsync()
+    {
         Exception? error = null;
-        var waitForData = true;
         var withoutWait = 0;
         try
         {
             while (true)
             {
-                if (waitForData)
-                {
-                    // An empty receive completes when data arrives without holding a buffer meanwhile.
-                    withoutWait = 0;
-                    await _io.ReceiveAsync(Memory<byte>.Empty).ConfigureAwait(false);
-                }
-                else if (++withoutWait >= MaxOperationsWithoutWait && Epoll.EpollLoop.IsLoopThread)
-                {
-                    // Fairness: the other connections of this I/O loop have waited long enough (see MaxOperationsWithoutWait).
-                    withoutWait = 0;
-                    await Task.Yield();
-                }
-
+                var writer = _inputWriter ?? CreateInputPipe();
                 var memory = writer.GetMemory(_settings.MinimumReceiveSize);
                 var received = await _io.ReceiveAsync(memory).ConfigureAwait(false);
                 if (received == 0)
@@ -226,10 +246,14 @@ internal sealed class SocketPump
                 writer.Advance(received);
                 Volatile.Write(ref _counters.BytesReceived, _counters.BytesReceived + received);
 
-                // A receive that filled the buffer probably left more in the socket: skip the wait next time.
-                waitForData = received < memory.Length;
-
                 var flushTask = writer.FlushAsync();
+                if (!_inputPublished)
+                {
+                    // The first bytes: the application's first read (waiting on the input without a pipe) gets them.
+                    // Before the flush is awaited, so a first flush over the pause threshold has a reader to resume it.
+                    PublishInput();
+                }
+
                 FlushResult flush;
                 if (flushTask.IsCompletedSuccessfully)
                 {
@@ -251,6 +275,26 @@ internal sealed class SocketPump
                     // The application completed its input: it wants no more bytes.
                     break;
                 }
+
+                if (received == memory.Length)
+                {
+                    // A receive that filled the buffer probably left more in the socket: receive again at once.
+                    if (++withoutWait >= MaxOperationsWithoutWait && Epoll.EpollLoop.IsLoopThread)
+                    {
+                        // Fairness: the other connections of this I/O loop have waited long enough (see MaxOperationsWithoutWait).
+                        withoutWait = 0;
+                        await Task.Yield();
+                    }
+
+                    continue;
+                }
+
+                // Park until the socket is readable again, unless it already is.
+                withoutWait = 0;
+                if (!_io.WaitForData(s_onReadable, this))
+                {
+                    return;
+                }
             }
         }
         catch (Exception ex)
@@ -259,6 +303,32 @@ internal sealed class SocketPump
             error = ex;
         }
 
+        await EndReceiveAsync(error).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Starts a receive run when the socket becomes readable (the engine calls this once per <see cref="SocketIO.WaitForData"/>
+    /// that returned <see langword="false"/>), or at <see cref="Start"/>.
+    /// </summary>
+    private void OnReadable() => _ = ReceiveRunAsync();
+
+    private PipeWriter CreateInputPipe()
+    {
+        var pipe = new Pipe(_settings.InputOptions);
+        _inputPipe = pipe;
+        _inputWriter = pipe.Writer;
+        return pipe.Writer;
+    }
+
+    private void PublishInput()
+    {
+        _inputPublished = true;
+        _input.Publish(_inputPipe!.Reader);
+    }
+
+    private async Task EndReceiveAsync(Exception? error)
+    {
+        var writer = _inputWriter ?? CreateInputPipe();
         try
         {
             if (error is null)
@@ -283,6 +353,12 @@ internal sealed class SocketPump
         }
         finally
         {
+            if (!_inputPublished)
+            {
+                // The end came before any byte: a first read waiting on the input sees it now.
+                PublishInput();
+            }
+
             OnLoopEnded();
         }
     }
@@ -414,12 +490,13 @@ internal sealed class SocketPump
         if (Interlocked.Decrement(ref _loopsRunning) == 0)
         {
             _observer.OnTransportEnded();
+            Volatile.Read(ref _loopsDone)?.TrySetResult();
         }
     }
 
     private void ShutdownSend()
     {
-        lock (_shutdownLock)
+        lock (this)
         {
             if (_socketDisposed)
             {
@@ -442,7 +519,7 @@ internal sealed class SocketPump
 
     private void CloseSocket(bool reset)
     {
-        lock (_shutdownLock)
+        lock (this)
         {
             if (_socketDisposed)
             {

@@ -177,6 +177,17 @@ internal sealed class EpollSocketIO : SocketIO
         return received >= 0 ? new ValueTask<int>(received) : ReceiveWhenReadableAsync(memory);
     }
 
+    /// <remarks>The urgent-data flag is spent here as in the empty <see cref="ReceiveAsync"/>.</remarks>
+    public override bool WaitForData(Action<object?> onReadable, object state)
+    {
+        if (Volatile.Read(ref _urgent) != 0 && !_read.IsReady && Interlocked.Exchange(ref _urgent, 0) != 0)
+        {
+            return true;
+        }
+
+        return _read.WaitThen(onReadable, state);
+    }
+
     public override ValueTask SendAsync(ReadOnlySequence<byte> buffer)
     {
         _write.Observe();

@@ -46,6 +46,24 @@ internal sealed class Readiness : IValueTaskSource<int>
         return new ValueTask<int>(this, _source.Version);
     }
 
+    /// <summary>
+    /// Waits as <see cref="WaitAsync"/> does, by callback: returns <see langword="true"/> when the wait would complete
+    /// at once; otherwise <paramref name="callback"/> runs once with <paramref name="state"/> at the next event (on the
+    /// signalling thread; on the thread pool if the event raced this registration). No awaiting state machine: the
+    /// idle receive side holds nothing but this object.
+    /// </summary>
+    public bool WaitThen(Action<object?> callback, object? state)
+    {
+        var wait = WaitAsync();
+        if (wait.IsCompleted)
+        {
+            return true;
+        }
+
+        _source.OnCompleted(callback, state, _source.Version, ValueTaskSourceOnCompletedFlags.None);
+        return false;
+    }
+
     /// <summary>Records an event and resumes the waiter, if any, on this thread.</summary>
     public void Signal()
     {
