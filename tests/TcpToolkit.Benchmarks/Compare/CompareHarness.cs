@@ -359,8 +359,8 @@ internal static class CompareHarness
 
     /// <summary>
     /// Whether the connection burst runs the C burst client (Peers/CEpoll/burst_client.c): with <c>--generator c</c>.
-    /// Otherwise it runs the benchmark project's <c>burst-client</c> (<see cref="BurstClient"/>, .NET), which tops out
-    /// near 13,000 connects/s on its core and so measures itself against the fastest servers.
+    /// Otherwise it runs the benchmark project's <c>burst-client</c> (<see cref="BurstClient"/>, .NET), whose own connect
+    /// path is the limit against the fastest servers: it measures itself there.
     /// </summary>
     public static bool UsesCBurstClient(HarnessOptions options) => options.Generator == HarnessOptions.GeneratorC;
 
