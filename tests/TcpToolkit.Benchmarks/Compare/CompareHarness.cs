@@ -14,8 +14,8 @@ namespace TcpToolkit.Benchmarks.Compare;
 /// every selected server (<see cref="HarnessOptions.Usage"/>), each server pinned to core 0 (<c>taskset -c 0</c>) and
 /// the load generator (<c>tcptk bench</c>, or with <c>--generator c</c> the C one) pinned to core 1 with the same
 /// arguments for every server, several times (TLS scenarios only against the servers that serve TLS, always with
-/// <c>tcptk bench</c>); then the allocation, idle-connection, connection-burst and TLS handshake
-/// measurements; prints the report and writes it
+/// <c>tcptk bench</c>); then the allocation, idle-connection, connection-burst (its client is C too under
+/// <c>--generator c</c>) and TLS handshake measurements; prints the report and writes it
 /// (docs/benchmarks.md and docs/benchmarks.svg for a complete run).
 /// </summary>
 internal static class CompareHarness
@@ -48,6 +48,7 @@ internal static class CompareHarness
         var probe = options.Has(HarnessOptions.Alloc) ? PeerServer.AllocationProbe(root) : null;
         var cli = Path.Combine(root, "src/TcpToolkit.Cli/bin/Release/net10.0/tcptk.dll");
         var benchClient = NativeBuild.OutputOf(NativeBuild.BenchClientSource(root));
+        var burstClient = NativeBuild.OutputOf(NativeBuild.BurstClientSource(root));
         var tls = scenarios.Any(s => s.Tls) || options.Has(HarnessOptions.TlsHandshake);
         Console.WriteLine(Estimate(options, servers, scenarios));
         if (tls && servers.Where(s => !s.SupportsTls).Select(s => s.Id).ToArray() is { Length: > 0 } plainOnly)
@@ -73,6 +74,11 @@ internal static class CompareHarness
         if (options.Generator == HarnessOptions.GeneratorC)
         {
             sources = sources.Append(NativeBuild.BenchClientSource(root));
+        }
+
+        if (UsesCBurstClient(options) && options.Has(HarnessOptions.Burst) && options.BurstConnections > 0)
+        {
+            sources = sources.Append(NativeBuild.BurstClientSource(root));
         }
 
         try
@@ -154,7 +160,7 @@ internal static class CompareHarness
             foreach (var server in servers)
             {
                 var label = string.Create(CultureInfo.InvariantCulture, $"burst {options.BurstConnections} run {run + 1}  {server.Name,-29}");
-                if (await TryAsync(label, failures, () => MeasureBurstAsync(server, options)) is { } result)
+                if (await TryAsync(label, failures, () => MeasureBurstAsync(server, options, burstClient)) is { } result)
                 {
                     Console.WriteLine(string.Create(
                         CultureInfo.InvariantCulture,
@@ -349,7 +355,31 @@ internal static class CompareHarness
 
     /// <summary>The generator of the throughput and latency scenarios, as the console and the report name it.</summary>
     public static string GeneratorName(HarnessOptions options) =>
-        options.Generator == HarnessOptions.GeneratorC ? "c (Peers/CEpoll/bench_client.c; tcptk bench for TLS)" : "tcptk (tcptk bench)";
+        options.Generator == HarnessOptions.GeneratorC ? "c (Peers/CEpoll/bench_client.c, tcptk bench for TLS; burst_client.c for the burst)" : "tcptk (tcptk bench)";
+
+    /// <summary>
+    /// Whether the connection burst runs the C burst client (Peers/CEpoll/burst_client.c): with <c>--generator c</c>.
+    /// Otherwise it runs the benchmark project's <c>burst-client</c> (<see cref="BurstClient"/>, .NET), whose own connect
+    /// path is the limit against the fastest servers: it measures itself there.
+    /// </summary>
+    public static bool UsesCBurstClient(HarnessOptions options) => options.Generator == HarnessOptions.GeneratorC;
+
+    /// <summary>
+    /// The burst client's arguments, the same for every server and for both clients: the .NET one takes them after
+    /// the benchmark assembly, the C one (<c>burst_client</c>) without the leading <c>burst-client</c>.
+    /// </summary>
+    public static string[] BurstClientArguments(string port, HarnessOptions options) =>
+    [
+        "burst-client", "--port", port, "--count", Invariant(options.BurstConnections), "--concurrency", Invariant(options.BurstConcurrency),
+        "--connect-timeout", Invariant(BurstConnectTimeoutSeconds), "--deadline", Invariant(BurstDeadlineSeconds),
+    ];
+
+    /// <summary>The burst client's command line as the report shows it (N = the server's port), after <c>taskset -c 1</c>.</summary>
+    public static string BurstClientCommand(HarnessOptions options)
+    {
+        var arguments = BurstClientArguments("N", options);
+        return UsesCBurstClient(options) ? "burst_client " + string.Join(' ', arguments[1..]) : "dotnet TcpToolkit.Benchmarks.dll " + string.Join(' ', arguments);
+    }
 
     /// <summary>The handshake client's arguments, the same for every server.</summary>
     public static string[] HandshakeClientArguments(string port, HarnessOptions options) =>
@@ -479,12 +509,13 @@ internal static class CompareHarness
     }
 
     /// <summary>
-    /// The connection burst: after 200 warm-up connections (JIT, pools), <c>burst-client</c> (pinned to core 1, plain
-    /// sockets) opens the connections as fast as it can with a bounded number in flight and keeps them open; the
-    /// harness then waits up to 10 s for the server to hold them all and reads the kernel's listen-queue counters
-    /// before and after.
+    /// The connection burst: after 200 warm-up connections (JIT, pools), the burst client (pinned to core 1: the
+    /// .NET <c>burst-client</c>, plain sockets, or with <c>--generator c</c> <c>burst_client</c>, see
+    /// <see cref="UsesCBurstClient"/>) opens the connections as fast as it can with a bounded number in flight and
+    /// keeps them open; the harness then waits up to 10 s for the server to hold them all and reads the kernel's
+    /// listen-queue counters before and after. Both clients print the same JSON line.
     /// </summary>
-    private static async Task<BurstResult> MeasureBurstAsync(PeerServer server, HarnessOptions options)
+    private static async Task<BurstResult> MeasureBurstAsync(PeerServer server, HarnessOptions options, string burstClient)
     {
         using var serverProcess = await ServerProcess.StartAsync(server, "raw", stats: false);
         await OpenAsync(new IPEndPoint(IPAddress.Loopback, serverProcess.Port), 200, dispose: true);
@@ -492,16 +523,17 @@ internal static class CompareHarness
         var descriptorsBefore = ProcessStats.OpenDescriptors(serverProcess.Pid);
         var countersBefore = await Nstat.ReadAsync();
         var start = new ProcessStartInfo("taskset") { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var argument in (string[])[
-            "-c", "1", "dotnet", typeof(BurstClient).Assembly.Location, "burst-client", "--port", Invariant(serverProcess.Port),
-            "--count", Invariant(options.BurstConnections), "--concurrency", Invariant(options.BurstConcurrency),
-            "--connect-timeout", Invariant(BurstConnectTimeoutSeconds), "--deadline", Invariant(BurstDeadlineSeconds)])
+        var arguments = BurstClientArguments(Invariant(serverProcess.Port), options);
+        var (name, command) = UsesCBurstClient(options)
+            ? ("burst_client", (string[])[burstClient, .. arguments[1..]])
+            : ("burst-client", ["dotnet", typeof(BurstClient).Assembly.Location, .. arguments]);
+        foreach (var argument in (string[])["-c", "1", .. command])
         {
             start.ArgumentList.Add(argument);
         }
 
         ServerProcess.ApplyEnvironment(start, new Dictionary<string, string>());
-        using var client = Process.Start(start) ?? throw new InvalidOperationException("Could not start burst-client.");
+        using var client = Process.Start(start) ?? throw new InvalidOperationException("Could not start " + name + ".");
         try
         {
             string? line;
@@ -516,7 +548,7 @@ internal static class CompareHarness
 
             if (line is null)
             {
-                throw new InvalidOperationException("burst-client exited without a result (exit code " + (client.HasExited ? Invariant(client.ExitCode) : "?") + ").");
+                throw new InvalidOperationException(name + " exited without a result (exit code " + (client.HasExited ? Invariant(client.ExitCode) : "?") + ").");
             }
 
             using var document = JsonDocument.Parse(line);

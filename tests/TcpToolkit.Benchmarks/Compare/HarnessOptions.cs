@@ -5,7 +5,8 @@ namespace TcpToolkit.Benchmarks.Compare;
 /// <summary>
 /// The compare command line. <c>Generator</c> is the load generator of the throughput and latency scenarios:
 /// <see cref="GeneratorTcptk"/> (<c>tcptk bench</c>, .NET) or <see cref="GeneratorC"/> (Peers/CEpoll/bench_client.c,
-/// issue #17; TLS scenarios keep <c>tcptk bench</c>).
+/// issue #17; TLS scenarios keep <c>tcptk bench</c>), and of the connection burst (the .NET <c>burst-client</c>, or
+/// Peers/CEpoll/burst_client.c with <see cref="GeneratorC"/>).
 /// </summary>
 internal sealed record HarnessOptions(
     int Runs,
@@ -54,7 +55,8 @@ internal sealed record HarnessOptions(
         "  --handshake-concurrency N  connect + TLS handshake + echo + close loops of tls-handshake",
         "  tls-bandwidth and tls-handshake run only against the servers that serve TLS (" + string.Join(',', PeerServer.All("").Where(s => s.SupportsTls).Select(s => s.Id)) + ")",
         "  --generator  tcptk: tcptk bench (.NET; default); c: the C generator (Peers/CEpoll/bench_client.c,",
-        "               compiled with gcc on first use, as the c-epoll server), except for tls-bandwidth",
+        "               compiled with gcc on first use, as the c-epoll server), except for tls-bandwidth; also",
+        "               picks the burst's client: .NET burst-client, or with c Peers/CEpoll/burst_client.c",
         "  --out PATH   write the report there (and the chart next to it, .svg); default docs/benchmarks.md,",
         "               but only when every scenario was selected");
 

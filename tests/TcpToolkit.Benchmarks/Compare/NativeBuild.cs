@@ -4,8 +4,8 @@ using System.Diagnostics;
 namespace TcpToolkit.Benchmarks.Compare;
 
 /// <summary>
-/// Compiles the harness's C programs (issue #17: the <c>c-epoll</c> server and the <c>--generator c</c> load
-/// generator, both in Peers/CEpoll) with gcc into an <c>obj</c> folder next to their source, when the program is missing
+/// Compiles the harness's C programs (issue #17: the <c>c-epoll</c> server, and for <c>--generator c</c> the load
+/// generator and the burst client, all in Peers/CEpoll) with gcc into an <c>obj</c> folder next to their source, when the program is missing
 /// or older than its source, whether or not <c>--no-build</c> was given (a compile takes a second).
 /// </summary>
 internal static class NativeBuild
@@ -18,6 +18,9 @@ internal static class NativeBuild
 
     /// <summary>The source of the C load generator.</summary>
     public static string BenchClientSource(string root) => Path.Combine(root, "tests/TcpToolkit.Benchmarks/Peers/CEpoll/bench_client.c");
+
+    /// <summary>The source of the C burst client (the connection burst's client under <c>--generator c</c>).</summary>
+    public static string BurstClientSource(string root) => Path.Combine(root, "tests/TcpToolkit.Benchmarks/Peers/CEpoll/burst_client.c");
 
     /// <summary>Where the program compiled from <paramref name="source"/> goes: <c>obj/NAME</c> next to it (ignored by git).</summary>
     public static string OutputOf(string source) =>

@@ -22,10 +22,10 @@ internal static class Report
     private const string CEpollParagraph =
         "Issue #17: `tcptk bench` spends more CPU per message than the fastest servers do, so against them it is the limit (0.92-0.98 of its core) and cannot tell them apart. " +
         "`--generator c` runs the throughput and latency scenarios with `bench_client` instead (tests/TcpToolkit.Benchmarks/Peers/CEpoll/bench_client.c): one thread, epoll, and the same command line, messages, pipelining, byte-by-byte checks, latency histogram and JSON line as `tcptk bench`, for about a third of its CPU time per message (0.8 against 3.0 µs in a first check, start-up included). " +
-        "The TLS scenarios keep `tcptk bench`; the idle and burst clients are the harness's own either way. " +
+        "The TLS scenarios keep `tcptk bench`. The connection burst runs `burst_client` instead of the .NET `burst-client` (burst_client.c, same folder: one thread, epoll, non-blocking connects, the same arguments and JSON line), since the .NET client's own connect path is the limit against the fastest servers (about 13,000-20,000 connects/s against the C server on a 2-core machine, where the C client reached 30,000-55,000), so it measured itself; the idle client is the harness's own either way. " +
         "The server `c-epoll` (echo_server.c, same folder) is the reference: a single-threaded, level-triggered epoll echo server written as a C programmer would (accept4 until EAGAIN, TCP_NODELAY, one read into a shared 64 KiB buffer and one send per wake-up, the unsent rest kept per connection until EPOLLOUT while reading stops, length32 headers checked as they pass with frames over 1 MiB closing the connection). " +
         "An idle connection costs it a 24-byte slot and no buffer, so its idle figure is the floor (the kernel's socket memory is outside every server's RSS). " +
-        "Both are compiled with gcc (`-O2 -march=native`) into `obj/` next to their source when missing or older than it, also under `--no-build`; without gcc the harness stops and says so. " +
+        "All three are compiled with gcc (`-O2 -march=native`) into `obj/` next to their source when missing or older than it, also under `--no-build`; without gcc the harness stops and says so. " +
         "The default generator stays `tcptk`, so earlier reports remain reproducible; compare figures only between runs with the same generator.";
 
     public static string Markdown(CompareResults results, MachineInfo machine, HarnessOptions options, PeerServer[] servers, Scenario[] scenarios, string? chartFile)
@@ -43,6 +43,9 @@ internal static class Report
         md.Append(C, $"- Load generator (`--generator {options.Generator}`): ").AppendLine(options.Generator == HarnessOptions.GeneratorC
             ? "`bench_client`, a C load generator (tests/TcpToolkit.Benchmarks/Peers/CEpoll/bench_client.c: one thread, epoll, the same messages, checks, latency histogram and JSON as `tcptk bench`), compiled with `" + NativeBuild.Describe("bench_client.c") + "`; the TLS scenarios still run `tcptk bench` (the C generator has no TLS)."
             : "`tcptk bench` (.NET, TcpToolkit's own client).");
+        md.Append("- Burst client: ").AppendLine(CompareHarness.UsesCBurstClient(options)
+            ? "`burst_client`, in C (tests/TcpToolkit.Benchmarks/Peers/CEpoll/burst_client.c: one thread, epoll, non-blocking connects), compiled with `" + NativeBuild.Describe("burst_client.c") + "`."
+            : "`burst-client`, the benchmark project's own in .NET (Compare/BurstClient.cs: `Socket.ConnectAsync`); its own connect path is the limit against the fastest servers, so there it measures itself (`--generator c` runs the C one).");
         md.AppendLine("- Each server pinned to core 0 (`taskset -c 0`), the load generator (and the burst client) pinned to core 1 (`taskset -c 1`). Pinned to one core, .NET sees one processor and uses the workstation GC even where Server GC is configured.");
         md.Append(C, $"- {options.Runs} run{(options.Runs == 1 ? "" : "s")} per cell, medians shown; each run {options.Duration:0.#} s measured after {options.WarmUp:0.#} s warm-up, a fresh server process per run, the same generator command for every server (shown under each scenario).").AppendLine();
         md.Append(C, $"- The machine is shared with other builds and tests: load average {machine.LoadBefore} before, {machine.LoadAfter} after ({machine.Elapsed.TotalMinutes:0.0} min). Treat differences under ~15% as noise.").AppendLine();
@@ -114,7 +117,8 @@ internal static class Report
     private static void AppendIssue17Summary(StringBuilder md, CompareResults results, HarnessOptions options, Scenario[] scenarios)
     {
         md.AppendLine("## Issue #17: TcpToolkit against a hand-written C epoll server").AppendLine();
-        md.Append(C, $"Ratios of medians against `c-epoll` (Peers/CEpoll/echo_server.c) measured in this run with the {(options.Generator == HarnessOptions.GeneratorC ? "C load generator (`bench_client`)" : "`tcptk bench` generator")}, and against the C server's figures in the issue (measured with a C generator on this machine type). Goals: ≥ 0.8× C on small messages, raw bytes and bandwidth; idle ≤ 1.5 KiB per connection; connects/s ≥ 3× Kestrel's; ping-pong p99 no worse than the issue's 70 µs.").AppendLine().AppendLine();
+        md.Append(C, $"Ratios of medians against `c-epoll` (Peers/CEpoll/echo_server.c) measured in this run with the {(options.Generator == HarnessOptions.GeneratorC ? "C load generator (`bench_client`)" : "`tcptk bench` generator")}, and against the C server's figures in the issue (measured with a C generator on this machine type). Goals: ≥ 0.8× C on small messages, raw bytes and bandwidth; idle ≤ 1.5 KiB per connection; connects/s ≥ 3× Kestrel's; ping-pong p99 no worse than the issue's 70 µs.").AppendLine();
+        md.Append(C, $"The burst ran {(CompareHarness.UsesCBurstClient(options) ? "the C burst client (`burst_client`), as the issue's C figure did" : "the .NET burst client (`burst-client`), which limits the fastest servers, while the issue's C figure came from a C client: run with `--generator c` to compare them")}.").AppendLine().AppendLine();
         md.AppendLine("| Measure | TcpToolkit | TcpToolkit-fastest | C epoll, this run | TcpToolkit ÷ C | fastest ÷ C | C in the issue | TcpToolkit ÷ issue's C | goal |");
         md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---|");
         (string Id, double IssueC, bool Bandwidth)[] rows = [("small", 1_571_000, false), ("raw", 1_423_000, false), ("bandwidth", 2_793, true)];
@@ -398,7 +402,8 @@ internal static class Report
         var kestrel = Burst(results, PeerServer.Kestrel)?.ConnectsPerSecond;
         var inline = Burst(results, PeerServer.KestrelInline)?.ConnectsPerSecond;
         md.Append(C, $"## Connection burst: {options.BurstConnections:N0} connections, {options.BurstConcurrency:N0} connects in flight").AppendLine().AppendLine();
-        md.AppendLine("A fresh server (raw framing) takes 200 warm-up connections; then `burst-client` (the benchmark project's own, plain `Socket.ConnectAsync`, pinned to core 1) opens the connections as fast as it can with a bounded number in flight and keeps every one open, like clients that arrive together and stay. connects/s = connections completed / time from the first connect to the last completion, as the client sees it; a connect gives up after 10 s and the burst after 60 s (counted as failed). Accepted = connections the server holds 10 s after the last connect, from its open descriptors. Listen overflows and drops = the change of `nstat -asz TcpExtListenOverflows TcpExtListenDrops` over the burst: SYNs and handshake ACKs the kernel dropped because the server's accept queue (its listen backlog) was full; the client retries a dropped SYN after 1 s, so a single overflow puts about 1,000 ms in the connect-time tail and cuts connects/s several-fold. Read the overflows next to connects/s: on a loaded machine a run either stays under the backlog or pays the 1 s retry. The counters are the whole machine's, read while only this burst connects.").AppendLine();
+        md.Append("A fresh server (raw framing) takes 200 warm-up connections; then ").Append(BurstClientText(options)).Append(" opens the connections as fast as it can with a bounded number in flight and keeps every one open, like clients that arrive together and stay. connects/s = connections completed / time from the first connect to the last completion, as the client sees it; a connect gives up after 10 s and the burst after 60 s (counted as failed). Accepted = connections the server holds 10 s after the last connect, from its open descriptors. Listen overflows and drops = the change of `nstat -asz TcpExtListenOverflows TcpExtListenDrops` over the burst: SYNs and handshake ACKs the kernel dropped because the server's accept queue (its listen backlog) was full; the client retries a dropped SYN after 1 s, so a single overflow puts about 1,000 ms in the connect-time tail and cuts connects/s several-fold. Read the overflows next to connects/s: on a loaded machine a run either stays under the backlog or pays the 1 s retry. The counters are the whole machine's, read while only this burst connects.").AppendLine().AppendLine();
+        md.Append(C, $"Burst client (core 1), the same for every server: `{CompareHarness.BurstClientCommand(options)}`.").AppendLine().AppendLine();
         md.AppendLine("| Server | connects/s | seconds | connect p99 ms | connect max ms | failed | accepted | listen overflows | listen drops | vs Kestrel | vs Kestrel-inline |");
         md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var server in servers.Where(results.Burst.ContainsKey))
@@ -492,6 +497,11 @@ internal static class Report
 
     private static RunResult? Get(CompareResults results, Scenario scenario, string serverId) =>
         results.Summaries.FirstOrDefault(s => s.Scenario == scenario && s.Server.Id == serverId)?.Median;
+
+    /// <summary>The burst client as the burst section names it.</summary>
+    private static string BurstClientText(HarnessOptions options) => CompareHarness.UsesCBurstClient(options)
+        ? "`burst_client` (C, Peers/CEpoll/burst_client.c: one thread, epoll, non-blocking connects; pinned to core 1)"
+        : "`burst-client` (the benchmark project's own in .NET, plain `Socket.ConnectAsync`, pinned to core 1; against the fastest servers it measures itself, `--generator c` runs a C client)";
 
     private static BurstResult? Burst(CompareResults results, string serverId) => results.Burst.FirstOrDefault(b => b.Key.Id == serverId).Value;
 
