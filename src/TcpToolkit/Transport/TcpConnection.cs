@@ -54,7 +54,11 @@ public sealed partial class TcpConnection : Connection, ITransportObserver
         _socketPipe = new DuplexPipe(_input, _pump.Output);
         _transport = _socketPipe;
         _timeouts = new TimeoutTracker(settings.Timeouts, settings.TimeProvider, openedAt);
-        SocketLog.ConnectionOpened(settings.Logger, Id, LocalEndPoint?.ToString(), RemoteEndPoint?.ToString());
+        if (settings.Logger.IsEnabled(Microsoft.Extensions.Logging.LogLevel.Debug))
+        {
+            // The addresses as text only for someone who logs them: two strings per accepted connection otherwise.
+            SocketLog.ConnectionOpened(settings.Logger, Id, LocalEndPoint?.ToString(), RemoteEndPoint?.ToString());
+        }
 
         // Counted as open only now that nothing above can throw: a failed setup leaves no connection in the metrics.
         settings.Metrics.Open(_telemetry);
