@@ -45,12 +45,10 @@ public static class EchoServerApp
             "length32" => (connection, stopping) => EchoFramesAsync(
                 connection,
                 new LengthFieldFrameDecoder(LengthFieldCodecOptions.UInt32BigEndian),
-                new LengthFieldFrameEncoder(LengthFieldCodecOptions.UInt32BigEndian),
                 stopping),
             "line" => (connection, stopping) => EchoFramesAsync(
                 connection,
                 new DelimiterFrameDecoder(DelimiterCodecOptions.LineFeed),
-                new DelimiterFrameEncoder(DelimiterCodecOptions.LineFeed),
                 stopping),
             _ => null,
         };
@@ -187,15 +185,15 @@ public static class EchoServerApp
     }
 
     /// <summary>
-    /// Checks each frame with the decoder and writes the frames back as they came: the decoder and the encoder are one
-    /// codec, so a run of whole frames goes back as its wire bytes, byte for byte what re-encoding each frame would
-    /// write, without a decode and an encode per frame. Frames already buffered go back to back and are flushed once,
-    /// before the next wait for bytes.
+    /// Checks each frame with the decoder and writes the frames back as they came: the answer speaks the request's
+    /// codec, so a run of whole frames goes back as its wire bytes, byte for byte what re-encoding each frame with the
+    /// codec's encoder (<see cref="LengthFieldFrameEncoder"/>, <see cref="DelimiterFrameEncoder"/>) would write, without
+    /// a decode and an encode per frame. Frames already buffered go back to back and are flushed once, before the next
+    /// wait for bytes.
     /// </summary>
     private static async Task EchoFramesAsync(
         Connection connection,
         IFrameDecoder<ReadOnlySequence<byte>> decoder,
-        IFrameEncoder<ReadOnlySequence<byte>> encoder,
         CancellationToken stopping)
     {
         var reader = new FrameReader(connection.Input);
@@ -217,7 +215,7 @@ public static class EchoServerApp
                 break;
             }
 
-            writer.WriteRun(encoder, run);
+            writer.WriteRun(run);
             unpublished += run.FrameCount;
         }
 

@@ -82,11 +82,10 @@ internal static class EchoService
 
     private static async Task EchoFramesAsync(Connection connection, Codec codec, CancellationToken stopping)
     {
-        // The decoder and the encoder are one codec (the same options), so each run of whole frames goes back as its
-        // wire bytes: byte for byte what re-encoding every frame would write, each frame still checked by the decoder
-        // and counted both ways, without a decode and an encode per frame (issue 17).
+        // The echo's output speaks the input's codec, so each run of whole frames goes back as its wire bytes: byte for
+        // byte what re-encoding every frame with Codecs.CreateEncoder(codec) would write, each frame still checked by
+        // the decoder and counted both ways, without a decode and an encode per frame (issue 17).
         var decoder = Codecs.CreateDecoder(codec);
-        var encoder = Codecs.CreateEncoder(codec);
         var reader = new FrameReader(connection, logger: null);
         var writer = new FrameWriter(connection);
         while (true)
@@ -104,7 +103,7 @@ internal static class EchoService
                 break;
             }
 
-            writer.WriteRun(encoder, run);
+            writer.WriteRun(run);
         }
 
         await writer.FlushAsync(stopping);

@@ -44,6 +44,10 @@ public sealed class FrameReader
     private object? _countedDecoder;
     private FrameCounter? _frameCounter;
 
+    // The codec name of the decoder last used for runs, handed to FrameWriter.WriteRun with each run.
+    private object? _namedDecoder;
+    private string? _runCodec;
+
     // The buffer of the last pipe read, held (not yet passed to AdvanceTo) while frames are handed out from it.
     private ReadOnlySequence<byte> _buffer;
     private SequencePosition _consumed;
@@ -376,7 +380,7 @@ public sealed class FrameReader
         }
 
         _consumed = position;
-        result = new FrameRunResult(_buffer.Slice(runStart, position), frames, isCompleted: false, isCanceled: false);
+        result = new FrameRunResult(_buffer.Slice(runStart, position), frames, isCompleted: false, isCanceled: false, CodecOf(decoder));
         return true;
     }
 
@@ -404,6 +408,18 @@ public sealed class FrameReader
         _reader.AdvanceTo(consumed, examined);
         result = default;
         return false;
+    }
+
+    // The decoder's codec name for the run's writer (found again only when the decoder changes).
+    private string CodecOf(object decoder)
+    {
+        if (!ReferenceEquals(decoder, _namedDecoder))
+        {
+            _runCodec = FrameCodecs.NameOf(decoder);
+            _namedDecoder = decoder;
+        }
+
+        return _runCodec!;
     }
 
     private static bool MayDiscard(IFrameDiscardSource decoder) => decoder switch

@@ -8,14 +8,15 @@ namespace TcpToolkit.Framing;
 /// </summary>
 /// <remarks>
 /// A run is for code that passes frames on unchanged (an echo, a relay, a forwarder): it can write
-/// <see cref="WireBytes"/> back with <see cref="FrameWriter.WriteRun{TFrame}(IFrameEncoder{TFrame}, in FrameRunResult)"/>
+/// <see cref="WireBytes"/> back with <see cref="FrameWriter.WriteRun(in FrameRunResult)"/>
 /// in one copy per buffer segment instead of decoding and re-encoding each frame.
 /// </remarks>
 public readonly struct FrameRunResult
 {
-    internal FrameRunResult(ReadOnlySequence<byte> wireBytes, int frameCount, bool isCompleted, bool isCanceled)
+    internal FrameRunResult(ReadOnlySequence<byte> wireBytes, int frameCount, bool isCompleted, bool isCanceled, string? codec = null)
     {
         WireBytes = wireBytes;
+        Codec = codec;
         FrameCount = frameCount;
         IsCompleted = isCompleted;
         IsCanceled = isCanceled;
@@ -36,6 +37,9 @@ public readonly struct FrameRunResult
 
     /// <summary>Gets a value indicating whether the stream ended cleanly at a frame boundary. No more frames will come.</summary>
     public bool IsCompleted { get; }
+
+    /// <summary>Gets the codec of the decoder that read the run (the <c>tcptoolkit.frame.codec</c> attribute), for the writer's metrics.</summary>
+    internal string? Codec { get; }
 
     /// <summary>Gets a value indicating whether the read was canceled with <see cref="System.IO.Pipelines.PipeReader.CancelPendingRead"/>.</summary>
     public bool IsCanceled { get; }

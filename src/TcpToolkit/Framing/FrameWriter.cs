@@ -11,7 +11,7 @@ namespace TcpToolkit.Framing;
 /// frames can go out with one <see cref="FlushAsync"/>; <see cref="WriteAsync{TFrame}"/> writes and flushes. The
 /// encoder can change between calls (for example a handshake line, then length-prefixed frames). An echo or a relay
 /// writes runs of frames read with <see cref="FrameReader.ReadRunAsync{TFrame}"/> back unchanged with
-/// <see cref="WriteRun{TFrame}(IFrameEncoder{TFrame}, in FrameRunResult)"/>.
+/// <see cref="WriteRun(in FrameRunResult)"/>.
 /// </summary>
 /// <remarks>
 /// Not thread-safe: one writer per connection, one write at a time. The writer does not own the pipe. Created over a
@@ -108,20 +108,18 @@ public sealed class FrameWriter
     /// <summary>
     /// Writes a run of frames read with <see cref="FrameReader.ReadRunAsync{TFrame}"/> as it came (its wire bytes, one
     /// copy per buffer segment, nothing re-encoded) without flushing. For an echo or a relay whose output speaks the
-    /// input's codec: the bytes are exactly what <paramref name="encoder"/> would write for the run's frames when it
-    /// is the encoder of the decoder that read them (the same options), as with every built-in codec pair.
+    /// input's codec: with every built-in codec, the bytes are exactly what the decoder's encoder (of the same options)
+    /// would write for the run's frames.
     /// </summary>
-    /// <typeparam name="TFrame">The type of frame the encoder consumes.</typeparam>
-    /// <param name="encoder">The encoder of the run's codec; it names the codec in the metrics and is not called.</param>
     /// <param name="run">The run to write; write it before the next read releases its bytes.</param>
     /// <remarks>
-    /// Every frame of the run is counted in the connection's <c>frames</c> metric. The writer does not see where one
-    /// frame of a run ends and the next begins, so <c>frame.size</c> records each at the run's mean size (exact when its
-    /// frames are the same size; the reading side records each frame's own size).
+    /// Every frame of the run is counted in the connection's <c>frames</c> metric, under the codec that read it (a
+    /// decoder and its encoder share a codec name). The writer does not see where one frame of a run ends and the next
+    /// begins, so <c>frame.size</c> records each at the run's mean size (exact when its frames are the same size; the
+    /// reading side records each frame's own size).
     /// </remarks>
-    public void WriteRun<TFrame>(IFrameEncoder<TFrame> encoder, in FrameRunResult run)
+    public void WriteRun(in FrameRunResult run)
     {
-        ArgumentNullException.ThrowIfNull(encoder);
         var bytes = run.WireBytes;
         if (bytes.IsSingleSegment)
         {
@@ -137,17 +135,17 @@ public sealed class FrameWriter
 
         if (_telemetry is not null && run.FrameCount > 0)
         {
-            var counter = TransmitCounter(encoder);
+            var counter = TransmitCounter(run.Codec!, run.Codec);
             counter.CountMany(run.FrameCount, counter.WantsSize ? bytes.Length / run.FrameCount : -1);
         }
     }
 
-    // Only with telemetry. The counter is found again only when the encoder changes.
-    private FrameCounter TransmitCounter(object encoder)
+    // Only with telemetry. The counter is found again only when the encoder (or a run's codec name) changes.
+    private FrameCounter TransmitCounter(object encoder, string? codec = null)
     {
         if (!ReferenceEquals(encoder, _countedEncoder))
         {
-            _frameCounter = _telemetry!.FrameCounter(FrameCodecs.NameOf(encoder), receive: false);
+            _frameCounter = _telemetry!.FrameCounter(codec ?? FrameCodecs.NameOf(encoder), receive: false);
             _countedEncoder = encoder;
         }
 
