@@ -44,9 +44,13 @@ public sealed class FrameReader
     private object? _countedDecoder;
     private FrameCounter? _frameCounter;
 
-    // The codec name of the decoder last used for runs, handed to FrameWriter.WriteRun with each run.
-    private object? _namedDecoder;
+    // What the reader knows of the decoder last used for runs (found again only when the decoder changes): its codec
+    // name, handed to FrameWriter.WriteRun with each run, the length-field fast path, and whether it may drop bytes.
+    private object? _runDecoder;
     private string? _runCodec;
+    private LengthFieldFrameDecoder? _runLengthField;
+    private IFrameDiscardSource? _runDiscardSource;
+    private bool _runOneFrame;
 
     // The buffer of the last pipe read, held (not yet passed to AdvanceTo) while frames are handed out from it.
     private ReadOnlySequence<byte> _buffer;
@@ -274,11 +278,14 @@ public sealed class FrameReader
         var frames = 0;
         var counter = _telemetry is null ? null : ReceiveCounter(decoder);
         var countSizes = counter is { WantsSize: true };
-        var lengthField = decoder as LengthFieldFrameDecoder;
-        var discardSource = decoder as IFrameDiscardSource;
+        if (!ReferenceEquals(decoder, _runDecoder))
+        {
+            LearnRunDecoder(decoder);
+        }
 
-        // A decoder that may drop bytes on its way to a frame gives runs of one frame, so dropped bytes are never inside one.
-        var oneFrame = discardSource is not null && MayDiscard(discardSource);
+        var lengthField = _runLengthField;
+        var discardSource = _runDiscardSource;
+        var oneFrame = _runOneFrame;
         while (true)
         {
             if (lengthField is not null)
@@ -380,7 +387,7 @@ public sealed class FrameReader
         }
 
         _consumed = position;
-        result = new FrameRunResult(_buffer.Slice(runStart, position), frames, isCompleted: false, isCanceled: false, CodecOf(decoder));
+        result = new FrameRunResult(_buffer.Slice(runStart, position), frames, isCompleted: false, isCanceled: false, _runCodec);
         return true;
     }
 
@@ -410,16 +417,15 @@ public sealed class FrameReader
         return false;
     }
 
-    // The decoder's codec name for the run's writer (found again only when the decoder changes).
-    private string CodecOf(object decoder)
+    private void LearnRunDecoder(object decoder)
     {
-        if (!ReferenceEquals(decoder, _namedDecoder))
-        {
-            _runCodec = FrameCodecs.NameOf(decoder);
-            _namedDecoder = decoder;
-        }
+        _runCodec = FrameCodecs.NameOf(decoder);
+        _runLengthField = decoder as LengthFieldFrameDecoder;
+        _runDiscardSource = decoder as IFrameDiscardSource;
 
-        return _runCodec!;
+        // A decoder that may drop bytes on its way to a frame gives runs of one frame, so dropped bytes are never inside one.
+        _runOneFrame = _runDiscardSource is not null && MayDiscard(_runDiscardSource);
+        _runDecoder = decoder;
     }
 
     private static bool MayDiscard(IFrameDiscardSource decoder) => decoder switch
