@@ -9,7 +9,7 @@ using TcpToolkit.Transport;
 
 namespace TcpToolkit.Cli;
 
-/// <summary><c>tcptk echo-server</c>: echoes bytes (raw) or decodes each frame and writes it back re-encoded.</summary>
+/// <summary><c>tcptk echo-server</c>: echoes bytes (raw) or checks each frame with the codec's decoder and writes the frames back as they came.</summary>
 internal static class EchoService
 {
     /// <summary>Serves plain TCP until <paramref name="cancellationToken"/> fires.</summary>
@@ -82,26 +82,28 @@ internal static class EchoService
 
     private static async Task EchoFramesAsync(Connection connection, Codec codec, CancellationToken stopping)
     {
+        // The echo's output speaks the input's codec, so each run of whole frames goes back as its wire bytes: byte for
+        // byte what re-encoding every frame with Codecs.CreateEncoder(codec) would write, each frame still checked by
+        // the decoder and counted both ways, without a decode and an encode per frame (issue 17).
         var decoder = Codecs.CreateDecoder(codec);
-        var encoder = Codecs.CreateEncoder(codec);
         var reader = new FrameReader(connection, logger: null);
         var writer = new FrameWriter(connection);
         while (true)
         {
-            var read = reader.ReadAsync(decoder, stopping);
+            var read = reader.ReadRunAsync(decoder, stopping);
             if (!read.IsCompleted)
             {
                 // Flush what the buffered frames produced once, before waiting for more bytes.
                 await writer.FlushAsync(stopping);
             }
 
-            var result = await read;
-            if (!result.HasFrame)
+            var run = await read;
+            if (!run.HasFrames)
             {
                 break;
             }
 
-            writer.Write(encoder, result.Frame);
+            writer.WriteRun(run);
         }
 
         await writer.FlushAsync(stopping);

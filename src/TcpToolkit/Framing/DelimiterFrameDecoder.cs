@@ -48,6 +48,15 @@ public sealed class DelimiterFrameDecoder : IFrameDecoder<ReadOnlySequence<byte>
     /// <inheritdoc />
     public long LastDiscardedByteCount { get; private set; }
 
+    /// <summary>Gets whether this decoder drops bad frames (<see cref="FrameRecoveryPolicy.Discard"/>) rather than throwing.</summary>
+    internal bool DiscardsBadFrames => _discard;
+
+    /// <summary>
+    /// Gets where the wire bytes of the frame last decoded begin in that call's input: after any bytes the call
+    /// discarded first, so a run of frames (<see cref="FrameReader.ReadRunAsync{TFrame}"/>) never carries them.
+    /// </summary>
+    internal SequencePosition LastFrameStart { get; private set; }
+
     /// <inheritdoc />
     public bool TryDecode(in ReadOnlySequence<byte> input, ref SequencePosition consumed, ref SequencePosition examined, out ReadOnlySequence<byte> frame)
     {
@@ -83,6 +92,7 @@ public sealed class DelimiterFrameDecoder : IFrameDecoder<ReadOnlySequence<byte>
             _scanned = 0;
             if (index >= 0 && index <= _maxFrameLength)
             {
+                LastFrameStart = buffer.Start;
                 frame = buffer.Slice(0, _includeDelimiter ? index + delimiterLength : index);
                 consumed = examined = buffer.GetPosition(index + delimiterLength);
                 return true;

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using TcpToolkit.Connections;
@@ -18,7 +19,8 @@ namespace TcpToolkit.Framing;
 /// <para>
 /// Frames are slices of the pipe's buffer (zero copy). A frame stays valid until the next
 /// <see cref="ReadAsync{TFrame}"/> or <see cref="Advance"/>; copy it with <see cref="PooledFrame.CopyOf"/> to keep it.
-/// When a whole frame is already buffered the read completes synchronously.
+/// When a whole frame is already buffered the read completes synchronously. Code that passes frames on unchanged
+/// (an echo, a relay) can take every whole frame buffered at once, as wire bytes, with <see cref="ReadRunAsync{TFrame}"/>.
 /// </para>
 /// <para>
 /// End of stream at a frame boundary gives a result with <see cref="FrameReadResult{TFrame}.IsCompleted"/> set;
@@ -42,11 +44,22 @@ public sealed class FrameReader
     private object? _countedDecoder;
     private FrameCounter? _frameCounter;
 
+    // What the reader knows of the decoder last used for runs (found again only when the decoder changes): its codec
+    // name, handed to FrameWriter.WriteRun with each run, the length-field fast path, and whether it may drop bytes.
+    private object? _runDecoder;
+    private string? _runCodec;
+    private LengthFieldFrameDecoder? _runLengthField;
+    private IFrameDiscardSource? _runDiscardSource;
+    private bool _runOneFrame;
+
     // The buffer of the last pipe read, held (not yet passed to AdvanceTo) while frames are handed out from it.
     private ReadOnlySequence<byte> _buffer;
     private SequencePosition _consumed;
     private bool _hasBuffer;
     private bool _isFinal;
+
+    // A framing error found behind the frames of a run: the run is handed out first, the error on the next read.
+    private FramingException? _pendingError;
 
     /// <summary>Creates a frame reader over <paramref name="reader"/>.</summary>
     /// <param name="reader">The pipe to read from, for example a connection's <c>Transport.Input</c>.</param>
@@ -86,6 +99,11 @@ public sealed class FrameReader
 
         try
         {
+            if (_pendingError is not null)
+            {
+                ThrowPendingError();
+            }
+
             // Fast path: the rest of the last read may already hold the next frame.
             if (_hasBuffer && TryDecodeBuffered(decoder, out var buffered))
             {
@@ -110,6 +128,75 @@ public sealed class FrameReader
         {
             // Bad bytes are a result of the read, not a misuse of the call: report them through the task on both paths.
             return ValueTask.FromException<FrameReadResult<TFrame>>(ex);
+        }
+    }
+
+    /// <summary>
+    /// Reads every whole frame already buffered (at least one, waiting for it if need be) as one run of wire bytes,
+    /// for code that passes frames on unchanged: an echo, a relay, a forwarder. Each frame is checked by
+    /// <paramref name="decoder"/> exactly as <see cref="ReadAsync{TFrame}"/> would check it (the same exceptions, log
+    /// events and metrics), but nothing is handed out per frame. The run and frames returned by earlier reads become
+    /// invalid.
+    /// </summary>
+    /// <typeparam name="TFrame">The type of frame the decoder produces (not used: a run is bytes).</typeparam>
+    /// <param name="decoder">The decoder that finds and checks the frames; use one decoder instance per connection.</param>
+    /// <param name="cancellationToken">Cancels the wait for more bytes.</param>
+    /// <returns>A run of one or more frames, or a completed or canceled result.</returns>
+    /// <remarks>
+    /// <para>
+    /// A run ends where the buffered bytes stop holding whole frames; the incomplete frame after it is read by the next
+    /// call. The run's bytes stay valid until the next read or <see cref="Advance"/>. With a
+    /// <see cref="LengthFieldFrameDecoder"/> the headers are read straight off the buffer. Frames are counted in the
+    /// connection's metrics one by one (<c>frames</c>, and <c>frame.size</c> with each frame's own size).
+    /// </para>
+    /// <para>
+    /// Nothing that was checked is lost to an error behind it: when bytes after some whole frames are bad (a length
+    /// above the maximum, an invalid frame), the call returns those frames, and the next call throws the exception.
+    /// End of stream inside a frame works the same way: the whole frames first, then <see cref="TruncatedFrameException"/>.
+    /// </para>
+    /// <para>
+    /// A decoder that drops bad frames (<see cref="FrameRecoveryPolicy.Discard"/>) gives runs of one frame, so the dropped
+    /// bytes never sit inside a run; with the built-in decoders they are not in the run either. A decoder of your own
+    /// that implements <see cref="IFrameDiscardSource"/> and drops bytes in the same call that returns a frame has them
+    /// at the start of that frame's run, since the reader cannot tell where its frame begins.
+    /// </para>
+    /// </remarks>
+    /// <exception cref="FrameTooLargeException">The next frame is longer than the decoder allows.</exception>
+    /// <exception cref="InvalidFrameException">The next bytes cannot be a frame.</exception>
+    /// <exception cref="TruncatedFrameException">The stream ended inside a frame.</exception>
+    public ValueTask<FrameRunResult> ReadRunAsync<TFrame>(IFrameDecoder<TFrame> decoder, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(decoder);
+
+        try
+        {
+            if (_pendingError is not null)
+            {
+                ThrowPendingError();
+            }
+
+            if (_hasBuffer && TryReadRunBuffered(decoder, out var buffered))
+            {
+                return new ValueTask<FrameRunResult>(buffered);
+            }
+
+            while (true)
+            {
+                var pending = _reader.ReadAsync(cancellationToken);
+                if (!pending.IsCompletedSuccessfully)
+                {
+                    return ReadRunSlowAsync(pending, decoder, cancellationToken);
+                }
+
+                if (TryReadRunRead(pending.Result, decoder, out var result))
+                {
+                    return new ValueTask<FrameRunResult>(result);
+                }
+            }
+        }
+        catch (FramingException ex)
+        {
+            return ValueTask.FromException<FrameRunResult>(ex);
         }
     }
 
@@ -148,6 +235,226 @@ public sealed class FrameReader
 
             read = await _reader.ReadAsync(cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<FrameRunResult> ReadRunSlowAsync<TFrame>(
+        ValueTask<ReadResult> pending, IFrameDecoder<TFrame> decoder, CancellationToken cancellationToken)
+    {
+        var read = await pending.ConfigureAwait(false);
+        while (true)
+        {
+            if (TryReadRunRead(read, decoder, out var result))
+            {
+                return result;
+            }
+
+            read = await _reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private bool TryReadRunRead<TFrame>(in ReadResult read, IFrameDecoder<TFrame> decoder, out FrameRunResult result)
+    {
+        _buffer = read.Buffer;
+        _consumed = _buffer.Start;
+        _hasBuffer = true;
+        _isFinal = read.IsCompleted;
+
+        if (read.IsCanceled)
+        {
+            // Keep holding the buffer: the next read decodes it again before waiting, so no byte is lost.
+            result = new FrameRunResult(default, 0, isCompleted: false, isCanceled: true);
+            return true;
+        }
+
+        return TryReadRunBuffered(decoder, out result);
+    }
+
+    // True: result holds a run or the clean end. False: the buffer was advanced and the pipe must be read again.
+    private bool TryReadRunBuffered<TFrame>(IFrameDecoder<TFrame> decoder, out FrameRunResult result)
+    {
+        var runStart = _consumed;
+        var position = _consumed;
+        var frames = 0;
+        var counter = _telemetry is null ? null : ReceiveCounter(decoder);
+        var countSizes = counter is { WantsSize: true };
+        if (!ReferenceEquals(decoder, _runDecoder))
+        {
+            LearnRunDecoder(decoder);
+        }
+
+        var lengthField = _runLengthField;
+        var discardSource = _runDiscardSource;
+        var oneFrame = _runOneFrame;
+        while (true)
+        {
+            if (lengthField is not null)
+            {
+                // Fast path: the whole frames in this segment, each header read straight off its span.
+                var rest = _buffer.Slice(position);
+                var span = rest.FirstSpan;
+                var offset = 0;
+                while (true)
+                {
+                    var length = lengthField.WireLengthOf(span[offset..]);
+                    if (length <= 0 || length > span.Length - offset)
+                    {
+                        break;
+                    }
+
+                    if (countSizes)
+                    {
+                        counter!.Count(length);
+                    }
+
+                    offset += (int)length;
+                    frames++;
+                }
+
+                if (offset > 0)
+                {
+                    position = rest.GetPosition(offset);
+                }
+            }
+
+            // One frame through the decoder: any codec, a frame across segments, an incomplete or a bad frame.
+            var remaining = _buffer.Slice(position);
+            if (frames > 0 && remaining.IsEmpty)
+            {
+                break;
+            }
+
+            var consumed = remaining.Start;
+            var examined = remaining.Start;
+            var discardsBefore = discardSource?.DiscardedFrameCount ?? 0;
+            bool decoded;
+            try
+            {
+                decoded = decoder.TryDecode(remaining, ref consumed, ref examined, out _);
+            }
+            catch (FramingException ex)
+            {
+                LogFramingError(ex);
+                _telemetry?.DecodeError(FrameCodecs.ErrorTypeOf(ex), FrameCodecs.NameOf(decoder));
+                if (frames > 0)
+                {
+                    // Hand out the frames checked so far; the next read throws.
+                    _pendingError = ex;
+                    break;
+                }
+
+                ReleaseBuffer();
+                throw;
+            }
+
+            var discarded = discardSource is not null && discardSource.DiscardedFrameCount != discardsBefore;
+            if (discarded)
+            {
+                FramingLog.FrameDiscarded(_logger, discardSource!.LastDiscardReason, discardSource.LastDiscardedByteCount);
+                _telemetry?.DecodeError(ErrorTypes.Of(discardSource.LastDiscardReason), FrameCodecs.NameOf(decoder), discardSource.DiscardedFrameCount - discardsBefore);
+            }
+
+            if (!decoded)
+            {
+                if (frames > 0)
+                {
+                    // The incomplete frame after the run is the next call's (the decoder sees its bytes again, as it expects).
+                    break;
+                }
+
+                return NoWholeFrame(decoder, consumed, examined, out result);
+            }
+
+            // Only a run's first frame can follow dropped bytes (see oneFrame): the run then starts at the frame.
+            var frameStart = discarded ? FrameStartAfterDiscard(decoder, position) : position;
+            runStart = frames == 0 ? frameStart : runStart;
+            if (countSizes)
+            {
+                counter!.Count(_buffer.GetOffset(consumed) - _buffer.GetOffset(frameStart));
+            }
+
+            frames++;
+            position = consumed;
+            if (oneFrame)
+            {
+                break;
+            }
+        }
+
+        if (counter is not null && !countSizes)
+        {
+            counter.CountMany(frames, -1);
+        }
+
+        _consumed = position;
+        result = new FrameRunResult(_buffer.Slice(runStart, position), frames, isCompleted: false, isCanceled: false, _runCodec);
+        return true;
+    }
+
+    // No whole frame in the held buffer: the clean end, a truncated frame, or (false) read the pipe again.
+    private bool NoWholeFrame(object decoder, SequencePosition consumed, SequencePosition examined, out FrameRunResult result)
+    {
+        _hasBuffer = false;
+        if (_isFinal)
+        {
+            var leftover = _buffer.Slice(consumed).Length;
+            _reader.AdvanceTo(consumed, _buffer.End);
+            if (leftover > 0)
+            {
+                FramingLog.TruncatedFrame(_logger, leftover);
+                var truncated = new TruncatedFrameException(leftover);
+                _telemetry?.DecodeError(FrameCodecs.ErrorTypeOf(truncated), FrameCodecs.NameOf(decoder));
+                throw truncated;
+            }
+
+            result = new FrameRunResult(default, 0, isCompleted: true, isCanceled: false);
+            return true;
+        }
+
+        // The decoder must set examined to the end of an incomplete frame, so this waits for new bytes.
+        _reader.AdvanceTo(consumed, examined);
+        result = default;
+        return false;
+    }
+
+    private void LearnRunDecoder(object decoder)
+    {
+        _runCodec = FrameCodecs.NameOf(decoder);
+        _runLengthField = decoder as LengthFieldFrameDecoder;
+        _runDiscardSource = decoder as IFrameDiscardSource;
+
+        // A decoder that may drop bytes on its way to a frame gives runs of one frame, so dropped bytes are never inside one.
+        _runOneFrame = _runDiscardSource is not null && MayDiscard(_runDiscardSource);
+        _runDecoder = decoder;
+    }
+
+    private static bool MayDiscard(IFrameDiscardSource decoder) => decoder switch
+    {
+        DelimiterFrameDecoder delimiter => delimiter.DiscardsBadFrames,
+        MarkerFrameDecoder marker => marker.DiscardsBadFrames,
+        _ => true,
+    };
+
+    // Where a frame decoded after dropped bytes begins: the built-in decoders tell; any other decoder's frame is
+    // taken to begin where the call's input did (its dropped bytes included, as ReadRunAsync documents).
+    private static SequencePosition FrameStartAfterDiscard(object decoder, SequencePosition inputStart) => decoder switch
+    {
+        DelimiterFrameDecoder delimiter => delimiter.LastFrameStart,
+        MarkerFrameDecoder marker => marker.LastFrameStart,
+        _ => inputStart,
+    };
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ThrowPendingError()
+    {
+        var error = _pendingError!;
+        _pendingError = null;
+        if (_hasBuffer)
+        {
+            ReleaseBuffer();
+        }
+
+        ExceptionDispatchInfo.Throw(error);
     }
 
     private bool TryDecodeRead<TFrame>(in ReadResult read, IFrameDecoder<TFrame> decoder, out FrameReadResult<TFrame> result)
@@ -232,15 +539,21 @@ public sealed class FrameReader
 
     private void CountFrame(object decoder, SequencePosition end)
     {
+        // The size (from the frame's first byte to the decoder's consumed position) only when the histogram wants it.
+        var counter = ReceiveCounter(decoder);
+        counter.Count(counter.WantsSize ? _buffer.GetOffset(end) - _buffer.GetOffset(_consumed) : -1);
+    }
+
+    // Only with telemetry. The counter is found again only when the decoder changes.
+    private FrameCounter ReceiveCounter(object decoder)
+    {
         if (!ReferenceEquals(decoder, _countedDecoder))
         {
             _frameCounter = _telemetry!.FrameCounter(FrameCodecs.NameOf(decoder), receive: true);
             _countedDecoder = decoder;
         }
 
-        // The size (from the frame's first byte to the decoder's consumed position) only when the histogram wants it.
-        var counter = _frameCounter!;
-        counter.Count(counter.WantsSize ? _buffer.GetOffset(end) - _buffer.GetOffset(_consumed) : -1);
+        return _frameCounter!;
     }
 
     private void ReleaseBuffer()

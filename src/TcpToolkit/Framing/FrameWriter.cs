@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Pipelines;
 using TcpToolkit.Connections;
 using TcpToolkit.Diagnostics.Internal;
@@ -8,7 +9,9 @@ namespace TcpToolkit.Framing;
 /// <summary>
 /// Writes frames to a <see cref="PipeWriter"/> with any encoder. <see cref="Write{TFrame}"/> only buffers, so many
 /// frames can go out with one <see cref="FlushAsync"/>; <see cref="WriteAsync{TFrame}"/> writes and flushes. The
-/// encoder can change between calls (for example a handshake line, then length-prefixed frames).
+/// encoder can change between calls (for example a handshake line, then length-prefixed frames). An echo or a relay
+/// writes runs of frames read with <see cref="FrameReader.ReadRunAsync{TFrame}"/> back unchanged with
+/// <see cref="WriteRun(in FrameRunResult)"/>.
 /// </summary>
 /// <remarks>
 /// Not thread-safe: one writer per connection, one write at a time. The writer does not own the pipe. Created over a
@@ -62,14 +65,9 @@ public sealed class FrameWriter
             return;
         }
 
-        if (!ReferenceEquals(encoder, _countedEncoder))
-        {
-            _frameCounter = _telemetry.FrameCounter(FrameCodecs.NameOf(encoder), receive: false);
-            _countedEncoder = encoder;
-        }
+        var counter = TransmitCounter(encoder);
 
         // The size (what the encoder added to the unflushed bytes) only when the histogram wants it.
-        var counter = _frameCounter!;
         var measure = _canMeasure && counter.WantsSize;
         var before = measure ? _writer.UnflushedBytes : 0;
         encoder.Encode(frame, _writer);
@@ -106,6 +104,53 @@ public sealed class FrameWriter
     /// <exception cref="FrameTooLargeException">The frame is longer than the encoder allows.</exception>
     public ValueTask<FlushResult> WriteAsync(IFrameEncoder<ReadOnlyMemory<byte>> encoder, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
         => WriteAsync<ReadOnlyMemory<byte>>(encoder, payload, cancellationToken);
+
+    /// <summary>
+    /// Writes a run of frames read with <see cref="FrameReader.ReadRunAsync{TFrame}"/> as it came (its wire bytes, one
+    /// copy per buffer segment, nothing re-encoded) without flushing. For an echo or a relay whose output speaks the
+    /// input's codec: with every built-in codec, the bytes are exactly what the decoder's encoder (of the same options)
+    /// would write for the run's frames.
+    /// </summary>
+    /// <param name="run">The run to write; write it before the next read releases its bytes.</param>
+    /// <remarks>
+    /// Every frame of the run is counted in the connection's <c>frames</c> metric, under the codec that read it (a
+    /// decoder and its encoder share a codec name). The writer does not see where one frame of a run ends and the next
+    /// begins, so <c>frame.size</c> records each at the run's mean size (exact when its frames are the same size; the
+    /// reading side records each frame's own size).
+    /// </remarks>
+    public void WriteRun(in FrameRunResult run)
+    {
+        var bytes = run.WireBytes;
+        if (bytes.IsSingleSegment)
+        {
+            _writer.Write(bytes.FirstSpan);
+        }
+        else
+        {
+            foreach (var segment in bytes)
+            {
+                _writer.Write(segment.Span);
+            }
+        }
+
+        if (_telemetry is not null && run.FrameCount > 0)
+        {
+            var counter = TransmitCounter(run.Codec!, run.Codec);
+            counter.CountMany(run.FrameCount, counter.WantsSize ? bytes.Length / run.FrameCount : -1);
+        }
+    }
+
+    // Only with telemetry. The counter is found again only when the encoder (or a run's codec name) changes.
+    private FrameCounter TransmitCounter(object encoder, string? codec = null)
+    {
+        if (!ReferenceEquals(encoder, _countedEncoder))
+        {
+            _frameCounter = _telemetry!.FrameCounter(codec ?? FrameCodecs.NameOf(encoder), receive: false);
+            _countedEncoder = encoder;
+        }
+
+        return _frameCounter!;
+    }
 
     private static PipeWriter OutputOf(Connection connection)
     {

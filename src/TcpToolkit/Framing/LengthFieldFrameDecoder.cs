@@ -24,6 +24,10 @@ public sealed class LengthFieldFrameDecoder : IFrameDecoder<ReadOnlySequence<byt
     private readonly int _strip;
     private readonly int _maxFrameLength;
 
+    // The field values TryDecode accepts (every check it makes, folded into one range) for WireLengthOf.
+    private readonly long _minValue;
+    private readonly long _maxValue;
+
     /// <summary>Creates a decoder.</summary>
     /// <param name="options">The codec options; see <see cref="LengthFieldCodecOptions.UInt32BigEndian"/> and <see cref="LengthFieldCodecOptions.UInt16BigEndian"/>.</param>
     public LengthFieldFrameDecoder(LengthFieldCodecOptions options)
@@ -36,6 +40,16 @@ public sealed class LengthFieldFrameDecoder : IFrameDecoder<ReadOnlySequence<byt
         _adjustment = options.LengthAdjustment;
         _strip = options.InitialBytesToStrip;
         _maxFrameLength = options.MaxFrameLength;
+
+        // frameLength = value + adjustment + header must be at least the header, at least the bytes to strip, and at
+        // most MaxFrameLength (an int, so this also keeps every value far below the "too large to adjust" limit).
+        _minValue = Math.Max(0, Math.Max(-(long)_adjustment, (long)_strip - _headerLength - _adjustment));
+        _maxValue = (long)_maxFrameLength - _adjustment - _headerLength;
+        if (_maxValue < _minValue)
+        {
+            // No value is valid (every header fails a check): an empty range of non-negative bounds.
+            (_minValue, _maxValue) = (1, 0);
+        }
     }
 
     /// <inheritdoc />
@@ -85,6 +99,22 @@ public sealed class LengthFieldFrameDecoder : IFrameDecoder<ReadOnlySequence<byt
         frame = input.Slice(_strip, frameLength - _strip);
         consumed = examined = frame.End;
         return true;
+    }
+
+    /// <summary>
+    /// The run reader's fast path: the wire length (header included) of the frame whose header begins
+    /// <paramref name="span"/>, when the whole header is in it and passes every check <see cref="TryDecode"/> makes;
+    /// 0 when the span is shorter than the header; -1 when <see cref="TryDecode"/> would throw for this header.
+    /// </summary>
+    internal long WireLengthOf(ReadOnlySpan<byte> span)
+    {
+        if (span.Length < _headerLength)
+        {
+            return 0;
+        }
+
+        var value = Read(span.Slice(_fieldOffset, _fieldSize));
+        return value >= (ulong)_minValue && value <= (ulong)_maxValue ? (long)value + _adjustment + _headerLength : -1;
     }
 
     private ulong ReadLengthField(in ReadOnlySequence<byte> input)

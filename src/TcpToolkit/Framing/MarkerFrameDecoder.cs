@@ -49,6 +49,15 @@ public sealed class MarkerFrameDecoder : IFrameDecoder<ReadOnlySequence<byte>>, 
     /// <inheritdoc />
     public long LastDiscardedByteCount { get; private set; }
 
+    /// <summary>Gets whether this decoder drops bad frames (<see cref="FrameRecoveryPolicy.Discard"/>) rather than throwing.</summary>
+    internal bool DiscardsBadFrames => _discard;
+
+    /// <summary>
+    /// Gets where the wire bytes of the frame last decoded begin in that call's input: after any bytes the call
+    /// discarded first, so a run of frames (<see cref="FrameReader.ReadRunAsync{TFrame}"/>) never carries them.
+    /// </summary>
+    internal SequencePosition LastFrameStart { get; private set; }
+
     /// <inheritdoc />
     public bool TryDecode(in ReadOnlySequence<byte> input, ref SequencePosition consumed, ref SequencePosition examined, out ReadOnlySequence<byte> frame)
     {
@@ -96,6 +105,7 @@ public sealed class MarkerFrameDecoder : IFrameDecoder<ReadOnlySequence<byte>>, 
             _scanned = 0;
             if (index >= 0 && index <= _maxFrameLength)
             {
+                LastFrameStart = buffer.Start;
                 var frameEnd = content.GetPosition(index + _end.Length);
                 frame = _includeMarkers ? buffer.Slice(buffer.Start, frameEnd) : content.Slice(0, index);
                 consumed = examined = frameEnd;

@@ -29,12 +29,14 @@ public sealed class EchoAllocationTests
     private const int Batch = 16;
     private static readonly LengthFieldCodecOptions Codec = new() { LengthFieldSize = 4 };
 
-    [Fact]
-    public async Task FramedEcho_ListenerOnEveryInstrument_AddsLessThanOneByteAllocatedPerMessage()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task FramedEcho_ListenerOnEveryInstrument_AddsLessThanOneByteAllocatedPerMessage(bool runs)
     {
         var ct = TestServers.Timeout();
         using var factory = new TestMeterFactory();
-        await using var server = await TestServers.StartAsync(EchoAsync, options =>
+        await using var server = await TestServers.StartAsync(runs ? EchoRunsAsync : EchoAsync, options =>
         {
             options.MeterFactory = factory;
             options.RecordFrameSizes = true;
@@ -52,7 +54,7 @@ public sealed class EchoAllocationTests
         var added = (double)(listened.Min() - silent.Min()) / Window;
         ProcessFigures.Report(string.Create(
             CultureInfo.InvariantCulture,
-            $"Framed echo allocation in {Windows} windows of {Window} messages: nobody listening {string.Join(" / ", silent)} B, a MeterListener on every instrument {string.Join(" / ", listened)} B ({listener.Measurements} measurements); the listener adds {added:F4} B/message"));
+            $"Framed echo{(runs ? " of runs" : "")} allocation in {Windows} windows of {Window} messages: nobody listening {string.Join(" / ", silent)} B, a MeterListener on every instrument {string.Join(" / ", listened)} B ({listener.Measurements} measurements); the listener adds {added:F4} B/message"));
         listener.Count("tcptoolkit.server.frame.size").Should().BeGreaterThanOrEqualTo(2L * (WarmUp + (Windows * Window)), "the listener saw every frame, both ways");
         listener.Count("tcptoolkit.client.frame.size").Should().BeGreaterThanOrEqualTo(2L * (WarmUp + (Windows * Window)));
         added.Should().BeLessThan(1.0);
@@ -126,6 +128,31 @@ public sealed class EchoAllocationTests
             }
 
             writer.Write(encoder, result.Frame);
+        }
+    }
+
+    // The echo of issue 17: runs of frames read and written back as their wire bytes.
+    private static async Task EchoRunsAsync(Connection connection, CancellationToken stopping)
+    {
+        var reader = new FrameReader(connection);
+        var writer = new FrameWriter(connection);
+        var decoder = new LengthFieldFrameDecoder(Codec);
+        while (true)
+        {
+            var read = reader.ReadRunAsync(decoder, stopping);
+            if (!read.IsCompleted)
+            {
+                await writer.FlushAsync(stopping);
+            }
+
+            var run = await read;
+            if (!run.HasFrames)
+            {
+                await writer.FlushAsync(stopping);
+                return;
+            }
+
+            writer.WriteRun(run);
         }
     }
 

@@ -48,6 +48,58 @@ public sealed class FrameMetricsTests
     }
 
     [Fact]
+    public async Task Frames_EchoedAsRuns_EveryFrameOfEachRunCountedBothWays()
+    {
+        var ct = TestServers.Timeout();
+        await using var scenario = await DiagnosticsScenario.StartAsync();
+        var server = await scenario.StartServerAsync(async (connection, stopping) =>
+        {
+            var reader = new Framing.FrameReader(connection);
+            var writer = new Framing.FrameWriter(connection);
+            var decoder = new Framing.LengthFieldFrameDecoder(DiagnosticsScenario.Codec);
+            while (true)
+            {
+                var read = reader.ReadRunAsync(decoder, stopping);
+                if (!read.IsCompleted)
+                {
+                    await writer.FlushAsync(stopping);
+                }
+
+                var run = await read;
+                if (!run.HasFrames)
+                {
+                    await writer.FlushAsync(stopping);
+                    return;
+                }
+
+                writer.WriteRun(run);
+            }
+        });
+        await using var client = new TcpToolkit.Transport.TcpClient();
+        await using var connection = await client.ConnectAsync(server.LocalEndPoint, ct);
+        var encoder = new Framing.LengthFieldFrameEncoder(DiagnosticsScenario.Codec);
+        var burst = new Framing.FrameWriter(connection.Output);
+        for (var i = 0; i < 20; i++)
+        {
+            burst.Write(encoder, new byte[i < 10 ? 100 : 50]);
+        }
+
+        await burst.FlushAsync(ct);
+        var reader = new Framing.FrameReader(connection.Input);
+        for (var i = 0; i < 20; i++)
+        {
+            (await reader.ReadAsync(new Framing.LengthFieldFrameDecoder(DiagnosticsScenario.Codec), ct)).HasFrame.Should().BeTrue();
+        }
+
+        scenario.Recorder.Observed(Names.ServerFrames, ("network.io.direction", "receive"), ("tcptoolkit.frame.codec", "length_field")).Should().Be(20);
+        scenario.Recorder.Observed(Names.ServerFrames, ("network.io.direction", "transmit"), ("tcptoolkit.frame.codec", "length_field")).Should().Be(20);
+        var sizes = scenario.Recorder.Recorded(Names.ServerFrameSize);
+        sizes.Where(m => m.Has(("network.io.direction", "receive"))).Select(m => (long)m.Value).Should().BeEquivalentTo(
+            Enumerable.Repeat(104L, 10).Concat(Enumerable.Repeat(54L, 10)), "the reader records each frame of a run at its own size");
+        sizes.Count(m => m.Has(("network.io.direction", "transmit"))).Should().Be(20, "the writer records every frame of a run");
+    }
+
+    [Fact]
     public async Task FrameSize_NotOptedIn_FramesCountedButNoSizes()
     {
         var ct = TestServers.Timeout();

@@ -52,4 +52,20 @@ internal sealed class FrameCounter
             size.Record(bytes, _direction, _codec);
         }
     }
+
+    /// <summary>
+    /// Counts <paramref name="frames"/> frames at once (a run of frames passed on unchanged), each recorded at
+    /// <paramref name="bytesEach"/> bytes when the histogram is on (-1: not known).
+    /// </summary>
+    public void CountMany(long frames, long bytesEach)
+    {
+        _frames += frames;
+        if (bytesEach >= 0 && _size is { Enabled: true } size)
+        {
+            for (var i = 0; i < frames; i++)
+            {
+                size.Record(bytesEach, _direction, _codec);
+            }
+        }
+    }
 }
