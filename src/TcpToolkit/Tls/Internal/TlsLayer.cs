@@ -102,8 +102,14 @@ internal sealed class TlsLayer : IDuplexPipe
         }
         catch (Exception ex)
         {
-            // A write cancelled because the connection closed reports why it closed, not a bare cancellation.
-            error = ex is OperationCanceledException and not ConnectionAbortedException && _connectionClosed.IsCancellationRequested ? ClosedError() : ex;
+            // A write cancelled because the connection closed reports why it closed, not a bare cancellation; the
+            // transport's own typed error comes up as itself, not inside SslStream's "The write operation failed".
+            error = ex switch
+            {
+                IOException { InnerException: (ConnectionAbortedException or ConnectionResetException) and var typed } => typed,
+                OperationCanceledException and not ConnectionAbortedException when _connectionClosed.IsCancellationRequested => ClosedError(),
+                _ => ex,
+            };
             TlsLog.SendFailed(_logger, _connectionId, error);
         }
 
