@@ -242,6 +242,10 @@ public sealed class SessionRegistryTests
 
         await closed.WaitAsync(ct);
         harness.Registry.Count.Should().Be(0);
+
+        // An abort closes the connection while the session's write loop may still be ending (it gives its frames back
+        // last): the server's stop waits for the handler, and so for the registry's middleware and that loop.
+        await harness.Server.StopAsync(ct);
         harness.Registry.LiveFrames.Should().Be(0, "the undelivered messages went back to the pool");
     }
 

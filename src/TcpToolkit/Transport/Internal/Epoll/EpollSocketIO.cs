@@ -24,7 +24,8 @@ internal sealed class EpollSocketIO : SocketIO
     private readonly SafeSocketHandle _handle;
     private readonly EpollLoop _loop;
     private readonly Readiness _read = new();
-    private readonly Readiness _write = new();
+    private Readiness? _write;
+    private volatile bool _writeErrored;
     private readonly nint _registration;
     private int _closed;
     private int _urgent;
@@ -65,7 +66,7 @@ internal sealed class EpollSocketIO : SocketIO
         var io = new EpollSocketIO(socket, loop, connected: false);
         try
         {
-            io._write.Observe();
+            io.Write.Observe();
             try
             {
                 socket.Connect(endPoint);
@@ -76,15 +77,15 @@ internal sealed class EpollSocketIO : SocketIO
                 // In progress.
             }
 
-            using (cancellationToken.UnsafeRegister(static state => ((Readiness)state!).Signal(), io._write))
+            using (cancellationToken.UnsafeRegister(static state => ((Readiness)state!).Signal(), io.Write))
             {
                 // Poll also tells the Socket it is connected (Connected, RemoteEndPoint).
                 while (!socket.Poll(0, SelectMode.SelectWrite))
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    await io._write.WaitAsync().ConfigureAwait(false);
+                    await io.Write.WaitAsync().ConfigureAwait(false);
                     io.ThrowIfClosed();
-                    io._write.Observe();
+                    io.Write.Observe();
                 }
             }
 
@@ -106,6 +107,27 @@ internal sealed class EpollSocketIO : SocketIO
     }
 
     private int Fd => (int)_handle.DangerousGetHandle();
+
+    /// <summary>
+    /// Gets the write side's readiness, created at the first send or connect (issue #17: a connection that never
+    /// sends, or never fills its socket buffer before its first send, needs none before then). One created after the
+    /// engine closed or failed the socket, or after an error event, is closed at once, as it would have been.
+    /// </summary>
+    private Readiness Write => Volatile.Read(ref _write) ?? CreateWrite();
+
+    private Readiness CreateWrite()
+    {
+        var created = new Readiness();
+        var write = Interlocked.CompareExchange(ref _write, created, null) ?? created;
+
+        // After the compare-and-swap (a full fence): Close/Fail/OnEvents set their flag first, then look for _write.
+        if (_writeErrored || Volatile.Read(ref _closed) != 0 || _failure is not null)
+        {
+            write.Close();
+        }
+
+        return write;
+    }
 
     private static void SetNonBlocking(int fd)
     {
@@ -143,11 +165,15 @@ internal sealed class EpollSocketIO : SocketIO
 
         if ((events & LinuxInterop.EpollErr) != 0)
         {
-            _write.Close();
+            _writeErrored = true;
+            Interlocked.MemoryBarrier();
+            Volatile.Read(ref _write)?.Close();
         }
         else if ((events & (LinuxInterop.EpollOut | LinuxInterop.EpollHup)) != 0)
         {
-            _write.Signal();
+            // Nobody has waited for room yet (the write side is created at the first send): nothing to signal, and
+            // the first send observes before its system call, so it cannot miss a later edge.
+            Volatile.Read(ref _write)?.Signal();
         }
     }
 
@@ -190,7 +216,7 @@ internal sealed class EpollSocketIO : SocketIO
 
     public override ValueTask SendAsync(ReadOnlySequence<byte> buffer)
     {
-        _write.Observe();
+        Write.Observe();
         var sent = TrySend(buffer, out var attempted);
         if (sent == buffer.Length)
         {
@@ -233,7 +259,7 @@ internal sealed class EpollSocketIO : SocketIO
     public override void WakeWaiters()
     {
         _read.Close();
-        _write.Close();
+        Volatile.Read(ref _write)?.Close();
     }
 
     /// <summary>
@@ -249,8 +275,9 @@ internal sealed class EpollSocketIO : SocketIO
             _failure = message;
         }
 
+        Interlocked.MemoryBarrier();
         _read.Close();
-        _write.Close();
+        Volatile.Read(ref _write)?.Close();
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
@@ -275,10 +302,10 @@ internal sealed class EpollSocketIO : SocketIO
         {
             if (waitFirst)
             {
-                await _write.WaitAsync().ConfigureAwait(false);
+                await Write.WaitAsync().ConfigureAwait(false);
             }
 
-            _write.Observe();
+            Write.Observe();
             var sent = TrySend(rest, out var attempted);
             rest = rest.Slice(Math.Max(sent, 0));
 
