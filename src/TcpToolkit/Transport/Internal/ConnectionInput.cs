@@ -32,6 +32,10 @@ internal sealed class ConnectionInput : PipeReader, IValueTaskSource<ReadResult>
     private Exception? _completionError;
     private volatile bool _awaitingRestOfMessage;
 
+    // A canceled result handed out before the pipe existed: its AdvanceTo belongs to no pipe read, even when the
+    // pipe has been published since (the pipe would throw: no read in progress).
+    private volatile bool _earlyResultOutstanding;
+
     /// <summary>Gets whether the application holds part of a message and waits for more bytes.</summary>
     public bool AwaitingRestOfMessage => _awaitingRestOfMessage;
 
@@ -85,6 +89,7 @@ internal sealed class ConnectionInput : PipeReader, IValueTaskSource<ReadResult>
             if (!pipe.TryRead(out result))
             {
                 // Cannot happen (the pipe was published after its first flush or completion), but a read must end.
+                _earlyResultOutstanding = true;
                 result = new ReadResult(default, isCanceled: true, isCompleted: false);
             }
         }
@@ -101,7 +106,12 @@ internal sealed class ConnectionInput : PipeReader, IValueTaskSource<ReadResult>
     public override void AdvanceTo(SequencePosition consumed)
     {
         _awaitingRestOfMessage = false;
-        if (Volatile.Read(ref _inner) is { } inner)
+        if (_earlyResultOutstanding)
+        {
+            _earlyResultOutstanding = false;
+            AdvanceBeforePipe(consumed);
+        }
+        else if (Volatile.Read(ref _inner) is { } inner)
         {
             inner.AdvanceTo(consumed);
         }
@@ -114,7 +124,12 @@ internal sealed class ConnectionInput : PipeReader, IValueTaskSource<ReadResult>
     public override void AdvanceTo(SequencePosition consumed, SequencePosition examined)
     {
         _awaitingRestOfMessage = !consumed.Equals(examined);
-        if (Volatile.Read(ref _inner) is { } inner)
+        if (_earlyResultOutstanding)
+        {
+            _earlyResultOutstanding = false;
+            AdvanceBeforePipe(consumed);
+        }
+        else if (Volatile.Read(ref _inner) is { } inner)
         {
             inner.AdvanceTo(consumed, examined);
         }
@@ -148,6 +163,7 @@ internal sealed class ConnectionInput : PipeReader, IValueTaskSource<ReadResult>
             }
 
             _firstReadPending = false;
+            _earlyResultOutstanding = true;
         }
 
         EndFirstRead(new ReadResult(default, isCanceled: true, isCompleted: false));
@@ -184,10 +200,15 @@ internal sealed class ConnectionInput : PipeReader, IValueTaskSource<ReadResult>
     }
 
     public override ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
-        => Volatile.Read(ref _inner) is { } inner ? inner.ReadAsync(cancellationToken) : ReadBeforePipe(cancellationToken);
+    {
+        // A read after an early canceled result that was never advanced: that result is over.
+        _earlyResultOutstanding = false;
+        return Volatile.Read(ref _inner) is { } inner ? inner.ReadAsync(cancellationToken) : ReadBeforePipe(cancellationToken);
+    }
 
     public override bool TryRead(out ReadResult result)
     {
+        _earlyResultOutstanding = false;
         if (Volatile.Read(ref _inner) is { } inner)
         {
             return inner.TryRead(out result);
@@ -204,6 +225,7 @@ internal sealed class ConnectionInput : PipeReader, IValueTaskSource<ReadResult>
             if (_cancelRequested)
             {
                 _cancelRequested = false;
+                _earlyResultOutstanding = true;
                 result = new ReadResult(default, isCanceled: true, isCompleted: false);
                 return true;
             }
@@ -238,6 +260,7 @@ internal sealed class ConnectionInput : PipeReader, IValueTaskSource<ReadResult>
             if (_cancelRequested)
             {
                 _cancelRequested = false;
+                _earlyResultOutstanding = true;
                 return new ValueTask<ReadResult>(new ReadResult(default, isCanceled: true, isCompleted: false));
             }
 
