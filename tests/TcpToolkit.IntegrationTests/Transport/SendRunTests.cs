@@ -89,7 +89,13 @@ public sealed class SendRunTests
             }
 
             connection.Input.AdvanceTo(buffer.GetPosition(consumed), buffer.End);
-            result.IsCompleted.Should().BeFalse("the server sends {0} records before it closes", Records);
+
+            // The last read may bring the server's FIN with the last records (a peer that reads late always lags the
+            // close): only an end before every record came is a failure.
+            if (result.IsCompleted)
+            {
+                expected.Should().Be(Records, "the server sends {0} records before it closes", Records);
+            }
         }
 
         await sent.Task.WaitAsync(TestTimeouts.Default, TestContext.Current.CancellationToken);
