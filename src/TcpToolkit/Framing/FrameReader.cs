@@ -255,14 +255,8 @@ public sealed class FrameReader
 
     private bool TryReadRunRead<TFrame>(in ReadResult read, IFrameDecoder<TFrame> decoder, out FrameRunResult result)
     {
-        _buffer = read.Buffer;
-        _consumed = _buffer.Start;
-        _hasBuffer = true;
-        _isFinal = read.IsCompleted;
-
-        if (read.IsCanceled)
+        if (HoldRead(read))
         {
-            // Keep holding the buffer: the next read decodes it again before waiting, so no byte is lost.
             result = new FrameRunResult(default, 0, isCompleted: false, isCanceled: true);
             return true;
         }
@@ -362,7 +356,9 @@ public sealed class FrameReader
                     break;
                 }
 
-                return NoWholeFrame(decoder, consumed, examined, out result);
+                var end = AtCleanEnd(decoder, consumed, examined);
+                result = end ? new FrameRunResult(default, 0, isCompleted: true, isCanceled: false) : default;
+                return end;
             }
 
             // Only a run's first frame can follow dropped bytes (see oneFrame): the run then starts at the frame.
@@ -391,8 +387,12 @@ public sealed class FrameReader
         return true;
     }
 
-    // No whole frame in the held buffer: the clean end, a truncated frame, or (false) read the pipe again.
-    private bool NoWholeFrame(object decoder, SequencePosition consumed, SequencePosition examined, out FrameRunResult result)
+    /// <summary>
+    /// No whole frame in the held buffer (for both read kinds): <see langword="true"/> at the clean end of the stream,
+    /// <see langword="false"/> when the pipe must be read again (the buffer is given back up to the incomplete frame).
+    /// </summary>
+    /// <exception cref="TruncatedFrameException">The stream ended inside a frame.</exception>
+    private bool AtCleanEnd(object decoder, SequencePosition consumed, SequencePosition examined)
     {
         _hasBuffer = false;
         if (_isFinal)
@@ -407,14 +407,24 @@ public sealed class FrameReader
                 throw truncated;
             }
 
-            result = new FrameRunResult(default, 0, isCompleted: true, isCanceled: false);
             return true;
         }
 
         // The decoder must set examined to the end of an incomplete frame, so this waits for new bytes.
         _reader.AdvanceTo(consumed, examined);
-        result = default;
         return false;
+    }
+
+    /// <summary>Holds the buffer of a pipe read for the frames to come from it; <see langword="true"/> when the read was canceled.</summary>
+    private bool HoldRead(in ReadResult read)
+    {
+        _buffer = read.Buffer;
+        _consumed = _buffer.Start;
+        _hasBuffer = true;
+        _isFinal = read.IsCompleted;
+
+        // A canceled read keeps its buffer held: the next read decodes it again before waiting, so no byte is lost.
+        return read.IsCanceled;
     }
 
     private void LearnRunDecoder(object decoder)
@@ -459,14 +469,8 @@ public sealed class FrameReader
 
     private bool TryDecodeRead<TFrame>(in ReadResult read, IFrameDecoder<TFrame> decoder, out FrameReadResult<TFrame> result)
     {
-        _buffer = read.Buffer;
-        _consumed = _buffer.Start;
-        _hasBuffer = true;
-        _isFinal = read.IsCompleted;
-
-        if (read.IsCanceled)
+        if (HoldRead(read))
         {
-            // Keep holding the buffer: the next read decodes it again before waiting, so no byte is lost.
             result = new FrameReadResult<TFrame>(default!, isCompleted: false, isCanceled: true);
             return true;
         }
@@ -514,25 +518,12 @@ public sealed class FrameReader
             return true;
         }
 
-        _hasBuffer = false;
-        if (_isFinal)
+        if (AtCleanEnd(decoder, consumed, examined))
         {
-            var leftover = _buffer.Slice(consumed).Length;
-            _reader.AdvanceTo(consumed, _buffer.End);
-            if (leftover > 0)
-            {
-                FramingLog.TruncatedFrame(_logger, leftover);
-                var truncated = new TruncatedFrameException(leftover);
-                _telemetry?.DecodeError(FrameCodecs.ErrorTypeOf(truncated), FrameCodecs.NameOf(decoder));
-                throw truncated;
-            }
-
             result = new FrameReadResult<TFrame>(default!, isCompleted: true, isCanceled: false);
             return true;
         }
 
-        // The decoder must set examined to the end of an incomplete frame, so this waits for new bytes.
-        _reader.AdvanceTo(consumed, examined);
         result = default;
         return false;
     }
