@@ -39,18 +39,6 @@ internal sealed class ConnectionInput : PipeReader, IValueTaskSource<ReadResult>
     /// <summary>Gets whether the application holds part of a message and waits for more bytes.</summary>
     public bool AwaitingRestOfMessage => _awaitingRestOfMessage;
 
-    /// <summary>Gets whether the application completed the input before the pipe existed.</summary>
-    public bool CompletedEarly
-    {
-        get
-        {
-            lock (this)
-            {
-                return _inner is null && _completed;
-            }
-        }
-    }
-
     /// <summary>
     /// Hands over the input pipe (its first bytes flushed, or its writer completed): a read waiting here completes with
     /// what the pipe holds, on this thread; a cancel or a completion the application made before carries over.

@@ -6,8 +6,8 @@ using TcpToolkit.Diagnostics.Internal;
 namespace TcpToolkit.Transport.Internal;
 
 /// <summary>
-/// The transport: one receive loop and one send loop between a connected <see cref="Socket"/> and a pair of pipes,
-/// in the spirit of Kestrel's SocketConnection. It only moves bytes; it knows nothing about framing.
+/// The transport: receive runs and send runs between a connected <see cref="Socket"/> and a pair of pipes, in the
+/// spirit of Kestrel's SocketConnection. It only moves bytes; it knows nothing about framing.
 /// </summary>
 /// <remarks>
 /// Receive: wait for data without a buffer (an idle connection holds none), rent from the pool,
@@ -32,8 +32,8 @@ internal sealed class SocketPump
 
     private readonly ConnectionInput _input = new();
     private Pipe? _inputPipe;
-    private PipeWriter? _inputWriter;
     private bool _inputPublished;
+    private int _receivesWithoutWait;
     private Pipe? _output;
     private readonly SocketIO _io;
     private readonly ITransportObserver _observer;
@@ -144,7 +144,7 @@ internal sealed class SocketPump
         _loopsRunning = 2;
         if (_io.WaitForData(s_onReadable, this))
         {
-            _ = ReceiveRunAsync();
+            ReceiveRun();
         }
     }
 
@@ -221,77 +221,33 @@ internal sealed class SocketPump
     /// <summary>
     /// One receive run, started when the socket is readable: receives and flushes until a short read, then parks on
     /// the engine's readiness callback (<see cref="SocketIO.WaitForData"/>) and returns, holding no buffer and no
-    /// waiting state machine (issue #17's idle budget). The input pipe is created at the first run. A run that never
-    /// has to wait for the application completes synchronously: no state machine is allocated. A run that meets the
-    /// end (FIN, error, the application completing its input) ends the receive side for good.
+    /// waiting state machine (issue #17's idle budget). The input pipe is created at the first run. The run is a plain
+    /// loop: only a receive or a flush that cannot complete at once goes on in an async method (allocated then, not
+    /// per run). A run that meets the end (FIN, error, the application completing its input) ends the receive side.
     /// </summary>
-    private async Task ReceiveRunAsync()
+    private void ReceiveRun()
     {
-        Exception? error = null;
-        var withoutWait = 0;
         try
         {
             while (true)
             {
-                var writer = _inputWriter ?? CreateInputPipe();
-                var memory = writer.GetMemory(_settings.MinimumReceiveSize);
-                var received = await _io.ReceiveAsync(memory).ConfigureAwait(false);
-                if (received == 0)
+                var memory = (_inputPipe ?? CreateInputPipe()).Writer.GetMemory(_settings.MinimumReceiveSize);
+                var receive = _io.ReceiveAsync(memory);
+                if (!receive.IsCompletedSuccessfully)
                 {
-                    ReceivedFin = true;
-                    SocketLog.ReceivedFin(_settings.Logger, _connectionId);
-                    break;
+                    _ = ReceiveWhenReadyAsync(receive, memory.Length);
+                    return;
                 }
 
-                writer.Advance(received);
-                Volatile.Write(ref _counters.BytesReceived, _counters.BytesReceived + received);
-
-                var flushTask = writer.FlushAsync();
-                if (!_inputPublished)
+                var received = receive.Result;
+                var step = AfterReceive(received, memory.Length, out var pausedFlush);
+                if (step == ReceiveStep.FlushPaused)
                 {
-                    // The first bytes: the application's first read (waiting on the input without a pipe) gets them.
-                    // Before the flush is awaited, so a first flush over the pause threshold has a reader to resume it.
-                    PublishInput();
+                    _ = FlushWhenResumedAsync(pausedFlush, received == memory.Length);
+                    return;
                 }
 
-                FlushResult flush;
-                if (flushTask.IsCompletedSuccessfully)
-                {
-                    flush = flushTask.Result;
-                }
-                else
-                {
-                    // Backpressure: the peer is not to blame for the time the application takes to catch up. The
-                    // pause is timed for the metrics here, off the fast path.
-                    _receivePaused = true;
-                    var pausedAt = _settings.TimeProvider.GetTimestamp();
-                    flush = await flushTask.ConfigureAwait(false);
-                    _receivePaused = false;
-                    Volatile.Write(ref _counters.ReceivePausedTicks, _counters.ReceivePausedTicks + (_settings.TimeProvider.GetTimestamp() - pausedAt));
-                }
-
-                if (flush.IsCompleted || flush.IsCanceled)
-                {
-                    // The application completed its input: it wants no more bytes.
-                    break;
-                }
-
-                if (received == memory.Length)
-                {
-                    // A receive that filled the buffer probably left more in the socket: receive again at once.
-                    if (++withoutWait >= MaxOperationsWithoutWait && Epoll.EpollLoop.IsLoopThread)
-                    {
-                        // Fairness: the other connections of this I/O loop have waited long enough (see MaxOperationsWithoutWait).
-                        withoutWait = 0;
-                        await Task.Yield();
-                    }
-
-                    continue;
-                }
-
-                // Park until the socket is readable again, unless it already is.
-                withoutWait = 0;
-                if (!_io.WaitForData(s_onReadable, this))
+                if (!ShouldGoOn(step))
                 {
                     return;
                 }
@@ -299,26 +255,154 @@ internal sealed class SocketPump
         }
         catch (Exception ex)
         {
-            // Socket errors are mapped below; anything else ends the loop with itself as the reason.
-            error = ex;
+            // Socket errors are mapped there; anything else ends the receive side with itself as the reason.
+            _ = EndReceiveAsync(ex);
+        }
+    }
+
+    /// <summary>What a run does after a receive or a flush.</summary>
+    private enum ReceiveStep
+    {
+        /// <summary>The receive filled the buffer: probably more in the socket, receive again at once.</summary>
+        Again,
+
+        /// <summary>A short read: wait for the socket to be readable again.</summary>
+        Park,
+
+        /// <summary>FIN, or the application completed its input: the receive side ends.</summary>
+        End,
+
+        /// <summary>The flush waits for the application (backpressure).</summary>
+        FlushPaused,
+    }
+
+    /// <summary>Takes <paramref name="received"/> bytes into the pipe and flushes them (the first flush publishes the pipe).</summary>
+    private ReceiveStep AfterReceive(int received, int memoryLength, out ValueTask<FlushResult> pausedFlush)
+    {
+        pausedFlush = default;
+        if (received == 0)
+        {
+            ReceivedFin = true;
+            SocketLog.ReceivedFin(_settings.Logger, _connectionId);
+            return ReceiveStep.End;
         }
 
-        await EndReceiveAsync(error).ConfigureAwait(false);
+        var writer = _inputPipe!.Writer;
+        writer.Advance(received);
+        Volatile.Write(ref _counters.BytesReceived, _counters.BytesReceived + received);
+        var flush = writer.FlushAsync();
+        if (!_inputPublished)
+        {
+            // The first bytes: the application's first read (waiting on the input without a pipe) gets them. Before
+            // the flush is awaited, so a first flush over the pause threshold has a reader to resume it.
+            PublishInput();
+        }
+
+        if (!flush.IsCompletedSuccessfully)
+        {
+            pausedFlush = flush;
+            return ReceiveStep.FlushPaused;
+        }
+
+        return AfterFlush(flush.Result, filled: received == memoryLength);
+    }
+
+    private static ReceiveStep AfterFlush(FlushResult flush, bool filled)
+        => flush.IsCompleted || flush.IsCanceled ? ReceiveStep.End : filled ? ReceiveStep.Again : ReceiveStep.Park;
+
+    /// <summary>
+    /// Acts on <paramref name="step"/> (never <see cref="ReceiveStep.FlushPaused"/>): <see langword="true"/> when the
+    /// run should receive again now; otherwise the run is over for now (parked, handed to the thread pool, or ended).
+    /// </summary>
+    private bool ShouldGoOn(ReceiveStep step)
+    {
+        switch (step)
+        {
+            case ReceiveStep.Again when ++_receivesWithoutWait >= MaxOperationsWithoutWait && Epoll.EpollLoop.IsLoopThread:
+                // Fairness: the other connections of this I/O loop have waited long enough (see MaxOperationsWithoutWait).
+                _receivesWithoutWait = 0;
+                ThreadPool.UnsafeQueueUserWorkItem(s_onReadable, this, preferLocal: false);
+                return false;
+            case ReceiveStep.Again:
+                return true;
+            case ReceiveStep.Park:
+                // Park until the socket is readable again, unless it already is.
+                _receivesWithoutWait = 0;
+                return _io.WaitForData(s_onReadable, this);
+            default:
+                _ = EndReceiveAsync(null);
+                return false;
+        }
+    }
+
+    /// <summary>The rest of a run whose receive had to wait for the engine.</summary>
+    private async Task ReceiveWhenReadyAsync(ValueTask<int> receive, int memoryLength)
+    {
+        try
+        {
+            var received = await receive.ConfigureAwait(false);
+            var filled = received == memoryLength;
+            var step = AfterReceive(received, memoryLength, out var pausedFlush);
+            if (step == ReceiveStep.FlushPaused)
+            {
+                step = AfterFlush(await AwaitPausedFlushAsync(pausedFlush).ConfigureAwait(false), filled);
+            }
+
+            if (!ShouldGoOn(step))
+            {
+                return;
+            }
+        }
+        catch (Exception ex)
+        {
+            await EndReceiveAsync(ex).ConfigureAwait(false);
+            return;
+        }
+
+        ReceiveRun();
+    }
+
+    /// <summary>The rest of a run whose flush waits for the application to catch up.</summary>
+    private async Task FlushWhenResumedAsync(ValueTask<FlushResult> pausedFlush, bool filled)
+    {
+        try
+        {
+            var step = AfterFlush(await AwaitPausedFlushAsync(pausedFlush).ConfigureAwait(false), filled);
+            if (!ShouldGoOn(step))
+            {
+                return;
+            }
+        }
+        catch (Exception ex)
+        {
+            await EndReceiveAsync(ex).ConfigureAwait(false);
+            return;
+        }
+
+        ReceiveRun();
+    }
+
+    /// <summary>
+    /// Backpressure: the peer is not to blame for the time the application takes to catch up. The pause is timed for
+    /// the metrics here, off the fast path.
+    /// </summary>
+    private async ValueTask<FlushResult> AwaitPausedFlushAsync(ValueTask<FlushResult> pausedFlush)
+    {
+        _receivePaused = true;
+        var pausedAt = _settings.TimeProvider.GetTimestamp();
+        var flush = await pausedFlush.ConfigureAwait(false);
+        _receivePaused = false;
+        Volatile.Write(ref _counters.ReceivePausedTicks, _counters.ReceivePausedTicks + (_settings.TimeProvider.GetTimestamp() - pausedAt));
+        return flush;
     }
 
     /// <summary>
     /// Starts a receive run when the socket becomes readable (the engine calls this once per <see cref="SocketIO.WaitForData"/>
-    /// that returned <see langword="false"/>), or at <see cref="Start"/>.
+    /// that returned <see langword="false"/>), and after a fairness hand-off to the thread pool.
     /// </summary>
-    private void OnReadable() => _ = ReceiveRunAsync();
+    private void OnReadable() => ReceiveRun();
 
-    private PipeWriter CreateInputPipe()
-    {
-        var pipe = new Pipe(_settings.InputOptions);
-        _inputPipe = pipe;
-        _inputWriter = pipe.Writer;
-        return pipe.Writer;
-    }
+    private Pipe CreateInputPipe() => _inputPipe = new Pipe(_settings.InputOptions);
 
     private void PublishInput()
     {
@@ -328,7 +412,7 @@ internal sealed class SocketPump
 
     private async Task EndReceiveAsync(Exception? error)
     {
-        var writer = _inputWriter ?? CreateInputPipe();
+        var writer = (_inputPipe ?? CreateInputPipe()).Writer;
         try
         {
             if (error is null)
