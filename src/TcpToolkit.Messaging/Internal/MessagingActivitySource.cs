@@ -60,10 +60,20 @@ internal static class MessagingActivitySource
             _ = ActivityContext.TryParse(traceParent, traceState, isRemote: true, out parent);
         }
 
+        // Activity.Current is set only when it changes: each change copies the execution context (an allocation per
+        // request when a listener samples nothing and the connection carries an ambient activity).
         var previous = Activity.Current;
-        Activity.Current = null;
+        if (previous is not null)
+        {
+            Activity.Current = null;
+        }
+
         var activity = Source.StartActivity(SpanName(method), ActivityKind.Server, parent);
-        Activity.Current = previous;
+        if (!ReferenceEquals(Activity.Current, previous))
+        {
+            Activity.Current = previous;
+        }
+
         if (activity is null)
         {
             return null;

@@ -37,6 +37,9 @@ public sealed class UdpEndpoint : IAsyncDisposable
 
     private long _received;
     private long _dropped;
+
+    // Datagrams the receive loop has finished with (queued or dropped, counted, logged): what the test seam waits for.
+    private long _handled;
     private long _truncated;
     private long _sent;
     private long _droppedSinceReport;
@@ -285,13 +288,16 @@ public sealed class UdpEndpoint : IAsyncDisposable
         DatagramLog.Closed(_logger, LocalEndPoint, DatagramsReceived, DatagramsDropped, DatagramsTruncated, DatagramsSent);
     }
 
-    /// <summary>Test seam: completes once the receive loop has taken at least <paramref name="count"/> datagrams from the socket.</summary>
+    /// <summary>
+    /// Test seam: completes once the receive loop has taken at least <paramref name="count"/> datagrams from the socket
+    /// and finished with them (queued or dropped, counted and logged).
+    /// </summary>
     internal Task WaitForReceivedAsync(long count)
     {
         var signal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Volatile.Write(ref _receivedSignalTarget, count);
         Volatile.Write(ref _receivedSignal, signal);
-        if (DatagramsReceived >= count)
+        if (Volatile.Read(ref _handled) >= count)
         {
             signal.TrySetResult();
         }
@@ -451,6 +457,7 @@ public sealed class UdpEndpoint : IAsyncDisposable
                     Interlocked.Increment(ref _received);
                     Interlocked.Increment(ref _truncated);
                     DatagramLog.ReceiveFailed(_logger, LocalEndPoint, ex.SocketErrorCode);
+                    Volatile.Write(ref _handled, _handled + 1);
                     continue;
                 }
                 catch (SocketException ex) when (Volatile.Read(ref _disposed) == 0 && UdpSocketErrors.IsTransientReceive(ex.SocketErrorCode))
@@ -495,6 +502,7 @@ public sealed class UdpEndpoint : IAsyncDisposable
             OnDropped();
         }
 
+        Volatile.Write(ref _handled, _handled + 1);
         if (Volatile.Read(ref _receivedSignal) is { } signal && total >= Volatile.Read(ref _receivedSignalTarget))
         {
             signal.TrySetResult();
