@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.IO.Pipelines;
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
@@ -188,8 +189,8 @@ public static class EchoServerApp
     /// Checks each frame with the decoder and writes the frames back as they came: the answer speaks the request's
     /// codec, so a run of whole frames goes back as its wire bytes, byte for byte what re-encoding each frame with the
     /// codec's encoder (<see cref="LengthFieldFrameEncoder"/>, <see cref="DelimiterFrameEncoder"/>) would write, without
-    /// a decode and an encode per frame. Frames already buffered go back to back and are flushed once, before the next
-    /// wait for bytes.
+    /// a decode and an encode per frame. Each run is written and flushed at once: with nothing buffered before it, the
+    /// transport sends it straight from the input's memory.
     /// </summary>
     private static async Task EchoFramesAsync(
         Connection connection,
@@ -198,28 +199,22 @@ public static class EchoServerApp
     {
         var reader = new FrameReader(connection.Input);
         var writer = new FrameWriter(connection.Output);
-        long unpublished = 0;
         while (true)
         {
-            var read = reader.ReadRunAsync(decoder, stopping);
-            if (!read.IsCompleted)
-            {
-                Interlocked.Add(ref s_framesEchoed, unpublished);
-                unpublished = 0;
-                await writer.FlushAsync(stopping).ConfigureAwait(false);
-            }
-
-            var run = await read.ConfigureAwait(false);
+            var run = await reader.ReadRunAsync(decoder, stopping).ConfigureAwait(false);
             if (!run.HasFrames)
             {
                 break;
             }
 
-            writer.WriteRun(run);
-            unpublished += run.FrameCount;
+            var flush = await writer.WriteRunAsync(run, stopping).ConfigureAwait(false);
+            Interlocked.Add(ref s_framesEchoed, run.FrameCount);
+            if (flush.IsCompleted)
+            {
+                return;
+            }
         }
 
-        Interlocked.Add(ref s_framesEchoed, unpublished);
         await writer.FlushAsync(stopping).ConfigureAwait(false);
     }
 
@@ -232,13 +227,18 @@ public static class EchoServerApp
         {
             var result = await input.ReadAsync(stopping).ConfigureAwait(false);
             var buffer = result.Buffer;
+            var flush = default(FlushResult);
             foreach (var segment in buffer)
             {
-                output.Write(segment.Span);
+                // Straight from the input's memory to the socket when nothing waits before it.
+                flush = await output.WriteAsync(segment, stopping).ConfigureAwait(false);
+                if (flush.IsCompleted)
+                {
+                    break;
+                }
             }
 
             input.AdvanceTo(buffer.End);
-            var flush = await output.FlushAsync(stopping).ConfigureAwait(false);
             if (result.IsCompleted || flush.IsCompleted)
             {
                 return;

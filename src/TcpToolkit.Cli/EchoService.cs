@@ -1,4 +1,4 @@
-using System.Buffers;
+using System.IO.Pipelines;
 using System.Net;
 using System.Security.Cryptography;
 using TcpToolkit.Cli.Metrics;
@@ -90,20 +90,18 @@ internal static class EchoService
         var writer = new FrameWriter(connection);
         while (true)
         {
-            var read = reader.ReadRunAsync(decoder, stopping);
-            if (!read.IsCompleted)
-            {
-                // Flush what the buffered frames produced once, before waiting for more bytes.
-                await writer.FlushAsync(stopping);
-            }
-
-            var run = await read;
+            var run = await reader.ReadRunAsync(decoder, stopping);
             if (!run.HasFrames)
             {
                 break;
             }
 
-            writer.WriteRun(run);
+            // Written and flushed at once: straight from the input's memory to the socket when it takes them all.
+            var flush = await writer.WriteRunAsync(run, stopping);
+            if (flush.IsCompleted)
+            {
+                return;
+            }
         }
 
         await writer.FlushAsync(stopping);
@@ -117,13 +115,18 @@ internal static class EchoService
         {
             var result = await input.ReadAsync(stopping);
             var buffer = result.Buffer;
+            var flush = default(FlushResult);
             foreach (var segment in buffer)
             {
-                output.Write(segment.Span);
+                // Straight from the input's memory to the socket when nothing waits before it.
+                flush = await output.WriteAsync(segment, stopping);
+                if (flush.IsCompleted)
+                {
+                    break;
+                }
             }
 
             input.AdvanceTo(buffer.End);
-            var flush = await output.FlushAsync(stopping);
             if (result.IsCompleted || flush.IsCompleted)
             {
                 return;

@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
 using TcpToolkit.Connections;
+using TcpToolkit.Connections.Internal;
 using TcpToolkit.Diagnostics.Internal;
 using TcpToolkit.Framing.Internal;
 
@@ -133,10 +135,54 @@ public sealed class FrameWriter
             }
         }
 
+        CountRun(run);
+    }
+
+    /// <summary>
+    /// Writes a run of whole frames as <see cref="WriteRun(in FrameRunResult)"/> does, and flushes. On a TcpToolkit
+    /// connection whose output holds nothing unflushed, the bytes go to the socket straight from the input's memory:
+    /// no copy into the output, and no wait when the socket takes them all; only what it does not take at once is
+    /// buffered. The fastest way to echo or relay runs.
+    /// </summary>
+    /// <param name="run">The run to write; await the returned task before the next read releases its bytes.</param>
+    /// <param name="cancellationToken">Cancels the flush.</param>
+    /// <returns>The flush result; <see cref="FlushResult.IsCompleted"/> means the reading side is gone.</returns>
+    public ValueTask<FlushResult> WriteRunAsync(in FrameRunResult run, CancellationToken cancellationToken = default)
+    {
+        CountRun(run);
+        var bytes = run.WireBytes;
+        return bytes.IsSingleSegment ? _writer.WriteAsync(bytes.First, cancellationToken)
+            : _writer is IGatheringWriter gathering ? gathering.WriteAsync(bytes, cancellationToken)
+            : WriteSegmentsAsync(bytes, cancellationToken);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<FlushResult> WriteSegmentsAsync(ReadOnlySequence<byte> bytes, CancellationToken cancellationToken)
+    {
+        var result = default(FlushResult);
+        foreach (var segment in bytes)
+        {
+            if (segment.IsEmpty)
+            {
+                continue;
+            }
+
+            result = await _writer.WriteAsync(segment, cancellationToken).ConfigureAwait(false);
+            if (result.IsCanceled || result.IsCompleted)
+            {
+                break;
+            }
+        }
+
+        return result;
+    }
+
+    private void CountRun(in FrameRunResult run)
+    {
         if (_telemetry is not null && run.FrameCount > 0)
         {
             var counter = TransmitCounter(run.Codec!, run.Codec);
-            counter.CountMany(run.FrameCount, counter.WantsSize ? bytes.Length / run.FrameCount : -1);
+            counter.CountMany(run.FrameCount, counter.WantsSize ? run.WireBytes.Length / run.FrameCount : -1);
         }
     }
 

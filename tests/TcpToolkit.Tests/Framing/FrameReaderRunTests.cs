@@ -279,6 +279,53 @@ public sealed class FrameReaderRunTests
     }
 
     [Fact]
+    public async Task WriteRunAsync_RunsOverManySegments_EchoIsByteIdenticalAndEveryRunIsFlushed()
+    {
+        // 30 KB of frames, flushed 1 KB at a time: runs span several of the pipe's 4 KiB segments, and over a plain
+        // pipe writer (not a transport's) each segment is written and flushed in turn.
+        var wire = new byte[300 * 102];
+        for (var i = 0; i < 300; i++)
+        {
+            wire[i * 102] = 0;
+            wire[(i * 102) + 1] = 100;
+            wire.AsSpan((i * 102) + 2, 100).Fill((byte)i);
+        }
+
+        var input = CreatePipe();
+        var output = CreatePipe();
+        var reader = new FrameReader(input.Reader);
+        var writer = new FrameWriter(output.Writer);
+        var decoder = new LengthFieldFrameDecoder(UInt16);
+        for (var offset = 0; offset < wire.Length; offset += 1_000)
+        {
+            await input.Writer.WriteAsync(wire.AsMemory(offset, Math.Min(1_000, wire.Length - offset)), Ct);
+        }
+
+        await input.Writer.CompleteAsync();
+        var runs = 0;
+        var multiSegment = false;
+        while (true)
+        {
+            var run = await reader.ReadRunAsync(decoder, Ct);
+            if (!run.HasFrames)
+            {
+                break;
+            }
+
+            runs++;
+            multiSegment |= !run.WireBytes.IsSingleSegment;
+            var flush = await writer.WriteRunAsync(run, Ct);
+            flush.IsCompleted.Should().BeFalse();
+            output.Writer.UnflushedBytes.Should().Be(0, "the run is flushed");
+        }
+
+        var echoed = await output.Reader.ReadAsync(Ct);
+        runs.Should().BeGreaterThan(0);
+        multiSegment.Should().BeTrue("some runs span segments");
+        echoed.Buffer.ToArray().Should().Equal(wire);
+    }
+
+    [Fact]
     public async Task ReadRunAsync_WriteRun_SteadyStateAllocatesNothing()
     {
         var input = CreatePipe();

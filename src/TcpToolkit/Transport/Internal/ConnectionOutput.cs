@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.IO.Pipelines;
+using TcpToolkit.Connections.Internal;
 
 namespace TcpToolkit.Transport.Internal;
 
@@ -6,11 +8,16 @@ namespace TcpToolkit.Transport.Internal;
 /// The application's view of the output pipe. It forwards every call and, after each flush or completion, tells the
 /// pump that there is something to send (<see cref="SocketPump.SignalOutput"/>): the send side runs only while there is
 /// output, so an idle connection holds no waiting send loop (issue #17). The pipe itself is created at the first
-/// call that needs it.
+/// call that needs it. A write (<c>WriteAsync</c>) with nothing buffered before it goes straight to the socket
+/// (<see cref="SocketPump.SendNow(ReadOnlySpan{byte})"/>).
 /// </summary>
-internal sealed class ConnectionOutput(SocketPump pump) : PipeWriter
+internal sealed class ConnectionOutput(SocketPump pump) : PipeWriter, IGatheringWriter
 {
     private PipeWriter? _inner;
+
+    // Set once the application cancels a flush: the pipe then owes the next flush a canceled result, which only the
+    // pipe can give, so writes go through it from then on.
+    private bool _flushCanceled;
 
     // The pipe's writer once it exists: one field read per call afterwards.
     private PipeWriter Inner => _inner ??= pump.OutputPipe.Writer;
@@ -25,7 +32,11 @@ internal sealed class ConnectionOutput(SocketPump pump) : PipeWriter
 
     public override Span<byte> GetSpan(int sizeHint = 0) => Inner.GetSpan(sizeHint);
 
-    public override void CancelPendingFlush() => Inner.CancelPendingFlush();
+    public override void CancelPendingFlush()
+    {
+        _flushCanceled = true;
+        Inner.CancelPendingFlush();
+    }
 
     public override void Complete(Exception? exception = null)
     {
@@ -50,8 +61,56 @@ internal sealed class ConnectionOutput(SocketPump pump) : PipeWriter
 
     public override ValueTask<FlushResult> WriteAsync(ReadOnlyMemory<byte> source, CancellationToken cancellationToken = default)
     {
+        // Straight to the socket when nothing is buffered before these bytes (issue #17): an echo writing back what it
+        // read sends from the input's memory, with no copy into the output pipe and no send run when the socket takes
+        // it all. Whatever the socket does not take at once is queued and flushed as before.
+        if (!source.IsEmpty && CanSendNow(cancellationToken))
+        {
+            var sent = pump.SendNow(source.Span);
+            if (sent == source.Length)
+            {
+                return new ValueTask<FlushResult>(new FlushResult(isCanceled: false, isCompleted: false));
+            }
+
+            source = source[sent..];
+        }
+
         var flush = Inner.WriteAsync(source, cancellationToken);
         pump.SignalOutput();
         return flush;
     }
+
+    public ValueTask<FlushResult> WriteAsync(in ReadOnlySequence<byte> bytes, CancellationToken cancellationToken)
+    {
+        if (bytes.IsSingleSegment)
+        {
+            return WriteAsync(bytes.First, cancellationToken);
+        }
+
+        // As for one segment, in one gathered send.
+        var rest = bytes;
+        if (CanSendNow(cancellationToken))
+        {
+            var sent = pump.SendNow(bytes);
+            if (sent == bytes.Length)
+            {
+                return new ValueTask<FlushResult>(new FlushResult(isCanceled: false, isCompleted: false));
+            }
+
+            rest = bytes.Slice(sent);
+        }
+
+        foreach (var segment in rest)
+        {
+            Inner.Write(segment.Span);
+        }
+
+        var flush = Inner.FlushAsync(cancellationToken);
+        pump.SignalOutput();
+        return flush;
+    }
+
+    // Nothing buffered before the bytes (and no canceled flush owed), so sending them now keeps the order.
+    private bool CanSendNow(CancellationToken cancellationToken)
+        => !_flushCanceled && (_inner is null || _inner.UnflushedBytes == 0) && !cancellationToken.IsCancellationRequested;
 }

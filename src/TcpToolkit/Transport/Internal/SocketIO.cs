@@ -59,6 +59,22 @@ internal abstract class SocketIO
     public abstract ValueTask SendAsync(ReadOnlySequence<byte> buffer);
 
     /// <summary>
+    /// Sends what the socket takes of <paramref name="bytes"/> at once, without waiting: the number of bytes sent (0
+    /// when the socket's send buffer is full, or when the engine cannot send without waiting, as .NET's cannot here).
+    /// </summary>
+    /// <exception cref="SocketException">The send failed.</exception>
+    /// <exception cref="ObjectDisposedException">The socket is closed.</exception>
+    public virtual int SendNow(ReadOnlySpan<byte> bytes) => 0;
+
+    /// <summary>
+    /// Sends what the socket takes of <paramref name="bytes"/> at once in one gathered call, without waiting, as
+    /// <see cref="SendNow(ReadOnlySpan{byte})"/> does for one span: the number of bytes sent.
+    /// </summary>
+    /// <exception cref="SocketException">The send failed.</exception>
+    /// <exception cref="ObjectDisposedException">The socket is closed.</exception>
+    public virtual long SendNow(in ReadOnlySequence<byte> bytes) => 0;
+
+    /// <summary>
     /// Called just before the socket is disposed (under the pump's shutdown lock): the engine forgets the socket and
     /// every later operation fails as aborted. Runs no continuation.
     /// </summary>

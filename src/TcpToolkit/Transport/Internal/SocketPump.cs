@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using TcpToolkit.Connections;
@@ -163,6 +164,86 @@ internal sealed class SocketPump
     {
         Interlocked.Increment(ref _outputSignals);
         if (Volatile.Read(ref _sending) == 0 && Interlocked.CompareExchange(ref _sending, 1, 0) == 0)
+        {
+            _ = SendRunAsync();
+        }
+    }
+
+    /// <summary>
+    /// Sends <paramref name="bytes"/> straight from the caller's memory when nothing waits to be sent before them (no
+    /// send run active, so the output pipe is empty) and the connection is open: returns how many bytes the socket took
+    /// at once, 0 when it took none or the send side is busy. The caller queues the rest in the output pipe. An echo
+    /// writes back what it read without a copy into the output pipe and without a send run (issue #17). A failure is
+    /// left to the send run, which meets it again with the queued bytes and reports it.
+    /// </summary>
+    public int SendNow(ReadOnlySpan<byte> bytes)
+    {
+        if (!TryHoldSendSide(out var seen))
+        {
+            return 0;
+        }
+
+        var sent = 0;
+        try
+        {
+            sent = _io.SendNow(bytes);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or ConnectionAbortedException)
+        {
+            // Left to the send run, which meets the failure again with the queued bytes and reports it.
+        }
+
+        ReleaseSendSide(seen, sent);
+        return sent;
+    }
+
+    /// <summary>Sends bytes spread over segments in one gathered call, as <see cref="SendNow(ReadOnlySpan{byte})"/> does for one span.</summary>
+    public long SendNow(in ReadOnlySequence<byte> bytes)
+    {
+        if (!TryHoldSendSide(out var seen))
+        {
+            return 0;
+        }
+
+        long sent = 0;
+        try
+        {
+            sent = _io.SendNow(bytes);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or ConnectionAbortedException)
+        {
+            // Left to the send run, which meets the failure again with the queued bytes and reports it.
+        }
+
+        ReleaseSendSide(seen, sent);
+        return sent;
+    }
+
+    // Holds the send side as a run does: no run starts meanwhile, and a signal that comes in (an abort, the receive
+    // side's end) is seen when it is released. Not when a run is active, the send side has ended or the connection
+    // was aborted.
+    private bool TryHoldSendSide(out int seen)
+    {
+        seen = 0;
+        if (_aborted || Volatile.Read(ref _sending) != 0 || Interlocked.CompareExchange(ref _sending, 1, 0) != 0)
+        {
+            return false;
+        }
+
+        seen = Volatile.Read(ref _outputSignals);
+        return true;
+    }
+
+    private void ReleaseSendSide(int seen, long sent)
+    {
+        if (sent > 0)
+        {
+            Volatile.Write(ref _counters.BytesSent, _counters.BytesSent + sent);
+            Volatile.Write(ref _sendsCompleted, _sendsCompleted + 1);
+        }
+
+        Interlocked.Exchange(ref _sending, 0);
+        if (Volatile.Read(ref _outputSignals) != seen && Interlocked.CompareExchange(ref _sending, 1, 0) == 0)
         {
             _ = SendRunAsync();
         }

@@ -226,6 +226,38 @@ internal sealed class EpollSocketIO : SocketIO
         return SendRestAsync(buffer.Slice(Math.Max(sent, 0)), waitFirst: sent < attempted);
     }
 
+    public override unsafe int SendNow(ReadOnlySpan<byte> bytes)
+    {
+        ThrowIfClosed();
+        var added = false;
+        try
+        {
+            _handle.DangerousAddRef(ref added);
+            nint sent;
+            fixed (byte* pointer = bytes)
+            {
+                while ((sent = LinuxInterop.Send(Fd, pointer, (nuint)bytes.Length, LinuxInterop.MsgNoSignal)) < 0 && RetryAfterFailure())
+                {
+                }
+            }
+
+            return sent < 0 ? 0 : (int)sent;
+        }
+        finally
+        {
+            if (added)
+            {
+                _handle.DangerousRelease();
+            }
+        }
+    }
+
+    public override long SendNow(in ReadOnlySequence<byte> bytes)
+    {
+        var sent = TrySend(bytes, out _);
+        return sent < 0 ? 0 : sent;
+    }
+
     public override void Close()
     {
         if (Interlocked.Exchange(ref _closed, 1) != 0)

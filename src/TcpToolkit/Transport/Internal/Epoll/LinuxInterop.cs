@@ -58,6 +58,9 @@ internal static unsafe partial class LinuxInterop
     [LibraryImport(LibC, EntryPoint = "sendmsg", SetLastError = true)]
     public static partial nint SendMsg(int fd, MessageHeader* message, int flags);
 
+    [LibraryImport(LibC, EntryPoint = "send", SetLastError = true)]
+    public static partial nint Send(int fd, byte* buffer, nuint length, int flags);
+
     /// <summary>Maps an errno from a socket call to the <see cref="SocketError"/> .NET would report for it.</summary>
     public static SocketError ToSocketError(int errno) => errno switch
     {
