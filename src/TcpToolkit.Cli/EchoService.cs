@@ -1,5 +1,7 @@
+using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using TcpToolkit.Cli.Metrics;
 using TcpToolkit.Connections;
@@ -109,28 +111,33 @@ internal static class EchoService
 
     private static async Task EchoRawAsync(Connection connection, CancellationToken stopping)
     {
+        // The wait for bytes holds only this loop's few fields (an idle connection's state, issue #17); writing back
+        // is a method of its own.
         var input = connection.Input;
-        var output = connection.Output;
         while (true)
         {
             var result = await input.ReadAsync(stopping);
-            var buffer = result.Buffer;
-            var flush = default(FlushResult);
-            foreach (var segment in buffer)
-            {
-                // Straight from the input's memory to the socket when nothing waits before it.
-                flush = await output.WriteAsync(segment, stopping);
-                if (flush.IsCompleted)
-                {
-                    break;
-                }
-            }
-
-            input.AdvanceTo(buffer.End);
-            if (result.IsCompleted || flush.IsCompleted)
+            var goOn = await WriteBackAsync(connection.Output, result.Buffer, stopping);
+            input.AdvanceTo(result.Buffer.End);
+            if (result.IsCompleted || !goOn)
             {
                 return;
             }
         }
+    }
+
+    /// <summary>Writes <paramref name="buffer"/> back, each segment straight to the socket when nothing waits before it; false when the output is gone.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private static async ValueTask<bool> WriteBackAsync(PipeWriter output, ReadOnlySequence<byte> buffer, CancellationToken stopping)
+    {
+        foreach (var segment in buffer)
+        {
+            if ((await output.WriteAsync(segment, stopping)).IsCompleted)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 }
