@@ -24,7 +24,7 @@ public sealed partial class TcpConnection
             _pump.BytesReceived,
             _pump.BytesSent,
             _pump.ReceivePaused,
-            _input.AwaitingRestOfMessage,
+            _pump.Input.AwaitingRestOfMessage,
             _pump.SendPending,
             _pump.SendsCompleted,
             Draining: Volatile.Read(ref _closeTask) is not null);

@@ -2,7 +2,6 @@ using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
 using TcpToolkit.Connections;
-using TcpToolkit.Connections.Internal;
 using TcpToolkit.Diagnostics.Internal;
 using TcpToolkit.Transport.Internal;
 
@@ -27,8 +26,7 @@ public sealed partial class TcpConnection : Connection, ITransportObserver
     private static long s_lastId;
 
     private readonly SocketPump _pump;
-    private readonly ConnectionInput _input;
-    private readonly DuplexPipe _socketPipe;
+    private readonly IDuplexPipe _socketPipe;
     private readonly ConnectionSettings _settings;
     private CancellationTokenSource? _closedSource;
     private readonly Action<TcpConnection>? _onClosed;
@@ -50,8 +48,7 @@ public sealed partial class TcpConnection : Connection, ITransportObserver
         _telemetry = settings.Metrics.Create(endPointTags, settings.TimeProvider, openedAt, settings.RecordFrameSizes);
         Telemetry = _telemetry;
         _pump = new SocketPump(socket, settings, Id, _telemetry, this, io);
-        _input = _pump.Input;
-        _socketPipe = new DuplexPipe(_input, _pump.Output);
+        _socketPipe = _pump;
         _transport = _socketPipe;
         _timeouts = new TimeoutTracker(settings.Timeouts, settings.TimeProvider, openedAt);
         if (settings.Logger.IsEnabled(Microsoft.Extensions.Logging.LogLevel.Debug))

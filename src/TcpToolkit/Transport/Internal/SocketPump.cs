@@ -17,7 +17,7 @@ namespace TcpToolkit.Transport.Internal;
 /// send, advance. Peer FIN completes the input; completion of the output sends FIN after the pending bytes.
 /// Socket errors are mapped once, here (<see cref="SocketErrors"/>).
 /// </remarks>
-internal sealed class SocketPump
+internal sealed class SocketPump : IDuplexPipe
 {
     /// <summary>
     /// How many receives (or sends) in a row a loop makes without waiting before it hands the rest of its work to the
@@ -88,6 +88,9 @@ internal sealed class SocketPump
 
     /// <summary>The application writes what goes to the peer here.</summary>
     public PipeWriter Output => _outputWriter;
+
+    // The pump is the connection's socket-side pipe pair itself: no pair object per connection (issue #17's idle budget).
+    PipeReader IDuplexPipe.Input => _input;
 
     /// <summary>Gets whether the peer sent FIN.</summary>
     public bool ReceivedFin { get; private set; }
