@@ -23,6 +23,9 @@ namespace TcpToolkit.Framing;
 public sealed class FrameWriter
 {
     private readonly PipeWriter _writer;
+
+    // The transport's own output, which sends a multi-segment run in one gathered call; null over any other writer.
+    private readonly IGatheringWriter? _gathering;
     private readonly ConnectionTelemetry? _telemetry;
     private readonly bool _canMeasure;
 
@@ -36,6 +39,7 @@ public sealed class FrameWriter
     {
         ArgumentNullException.ThrowIfNull(writer);
         _writer = writer;
+        _gathering = writer as IGatheringWriter;
     }
 
     /// <summary>
@@ -139,10 +143,11 @@ public sealed class FrameWriter
     }
 
     /// <summary>
-    /// Writes a run of whole frames as <see cref="WriteRun(in FrameRunResult)"/> does, and flushes. On a TcpToolkit
-    /// connection whose output holds nothing unflushed, the bytes go to the socket straight from the input's memory:
-    /// no copy into the output, and no wait when the socket takes them all; only what it does not take at once is
-    /// buffered. The fastest way to echo or relay runs.
+    /// Writes a run of whole frames as <see cref="WriteRun(in FrameRunResult)"/> does, and flushes. Over a TcpToolkit
+    /// connection's own output on its Linux epoll engine (no layer such as TLS in between), when nothing is unflushed,
+    /// the bytes go to the socket straight from the input's memory: no copy into the output, and no wait when the
+    /// socket takes them all; only what it does not take at once is buffered. Anywhere else it writes and flushes as a
+    /// pipe does. The fastest way to echo or relay runs.
     /// </summary>
     /// <param name="run">The run to write; await the returned task before the next read releases its bytes.</param>
     /// <param name="cancellationToken">Cancels the flush.</param>
@@ -152,7 +157,7 @@ public sealed class FrameWriter
         CountRun(run);
         var bytes = run.WireBytes;
         return bytes.IsSingleSegment ? _writer.WriteAsync(bytes.First, cancellationToken)
-            : _writer is IGatheringWriter gathering ? gathering.WriteAsync(bytes, cancellationToken)
+            : _gathering is not null ? _gathering.WriteAsync(bytes, cancellationToken)
             : WriteSegmentsAsync(bytes, cancellationToken);
     }
 

@@ -26,7 +26,6 @@ public sealed partial class TcpConnection : Connection, ITransportObserver
     private static long s_lastId;
 
     private readonly SocketPump _pump;
-    private readonly IDuplexPipe _socketPipe;
     private readonly ConnectionSettings _settings;
     private CancellationTokenSource? _closedSource;
     private readonly Action<TcpConnection>? _onClosed;
@@ -48,8 +47,7 @@ public sealed partial class TcpConnection : Connection, ITransportObserver
         _telemetry = settings.Metrics.Create(endPointTags, settings.TimeProvider, openedAt, settings.RecordFrameSizes);
         Telemetry = _telemetry;
         _pump = new SocketPump(socket, settings, Id, _telemetry, this, io);
-        _socketPipe = _pump;
-        _transport = _socketPipe;
+        _transport = _pump;
         _timeouts = new TimeoutTracker(settings.Timeouts, settings.TimeProvider, openedAt);
         if (settings.Logger.IsEnabled(Microsoft.Extensions.Logging.LogLevel.Debug))
         {
@@ -185,11 +183,11 @@ public sealed partial class TcpConnection : Connection, ITransportObserver
         SetTransportCloseReason();
         SetCloseReason(peerClosedFirst ? CloseReason.RemoteClose : CloseReason.LocalClose);
         await transport.Input.CompleteAsync().ConfigureAwait(false);
-        if (!ReferenceEquals(transport, _socketPipe))
+        if (!ReferenceEquals(transport, _pump))
         {
             // A layer that did not complete the output below it (or has not yet) must not keep the socket open.
-            await _socketPipe.Output.CompleteAsync().ConfigureAwait(false);
-            await _socketPipe.Input.CompleteAsync().ConfigureAwait(false);
+            await _pump.Output.CompleteAsync().ConfigureAwait(false);
+            await _pump.Input.CompleteAsync().ConfigureAwait(false);
         }
 
         _pump.CloseSocket();

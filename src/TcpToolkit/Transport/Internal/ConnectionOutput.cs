@@ -8,8 +8,8 @@ namespace TcpToolkit.Transport.Internal;
 /// The application's view of the output pipe. It forwards every call and, after each flush or completion, tells the
 /// pump that there is something to send (<see cref="SocketPump.SignalOutput"/>): the send side runs only while there is
 /// output, so an idle connection holds no waiting send loop (issue #17). The pipe itself is created at the first
-/// call that needs it. A write (<c>WriteAsync</c>) with nothing buffered before it goes straight to the socket
-/// (<see cref="SocketPump.SendNow(ReadOnlySpan{byte})"/>).
+/// call that needs it. On the epoll engine, a write (<c>WriteAsync</c>) with nothing buffered before it goes straight to
+/// the socket (<see cref="SocketPump.SendNow"/>).
 /// </summary>
 internal sealed class ConnectionOutput(SocketPump pump) : PipeWriter, IGatheringWriter
 {
@@ -60,36 +60,15 @@ internal sealed class ConnectionOutput(SocketPump pump) : PipeWriter, IGathering
     }
 
     public override ValueTask<FlushResult> WriteAsync(ReadOnlyMemory<byte> source, CancellationToken cancellationToken = default)
-    {
-        // Straight to the socket when nothing is buffered before these bytes (issue #17): an echo writing back what it
-        // read sends from the input's memory, with no copy into the output pipe and no send run when the socket takes
-        // it all. Whatever the socket does not take at once is queued and flushed as before.
-        if (!source.IsEmpty && CanSendNow(cancellationToken))
-        {
-            var sent = pump.SendNow(source.Span);
-            if (sent == source.Length)
-            {
-                return new ValueTask<FlushResult>(new FlushResult(isCanceled: false, isCompleted: false));
-            }
-
-            source = source[sent..];
-        }
-
-        var flush = Inner.WriteAsync(source, cancellationToken);
-        pump.SignalOutput();
-        return flush;
-    }
+        => WriteAsync(new ReadOnlySequence<byte>(source), cancellationToken);
 
     public ValueTask<FlushResult> WriteAsync(in ReadOnlySequence<byte> bytes, CancellationToken cancellationToken)
     {
-        if (bytes.IsSingleSegment)
-        {
-            return WriteAsync(bytes.First, cancellationToken);
-        }
-
-        // As for one segment, in one gathered send.
+        // Straight to the socket when nothing is buffered before these bytes (issue #17): an echo writing back what it
+        // read sends from the input's memory, in one gathered send, with no copy into the output pipe and no send run
+        // when the socket takes it all. Whatever the socket does not take at once is queued and flushed as before.
         var rest = bytes;
-        if (CanSendNow(cancellationToken))
+        if (!bytes.IsEmpty && CanSendNow(cancellationToken))
         {
             var sent = pump.SendNow(bytes);
             if (sent == bytes.Length)
@@ -100,12 +79,21 @@ internal sealed class ConnectionOutput(SocketPump pump) : PipeWriter, IGathering
             rest = bytes.Slice(sent);
         }
 
-        foreach (var segment in rest)
+        ValueTask<FlushResult> flush;
+        if (rest.IsSingleSegment)
         {
-            Inner.Write(segment.Span);
+            flush = Inner.WriteAsync(rest.First, cancellationToken);
+        }
+        else
+        {
+            foreach (var segment in rest)
+            {
+                Inner.Write(segment.Span);
+            }
+
+            flush = Inner.FlushAsync(cancellationToken);
         }
 
-        var flush = Inner.FlushAsync(cancellationToken);
         pump.SignalOutput();
         return flush;
     }

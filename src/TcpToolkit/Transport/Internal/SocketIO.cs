@@ -58,21 +58,17 @@ internal abstract class SocketIO
     /// <summary>Sends every byte of <paramref name="buffer"/>.</summary>
     public abstract ValueTask SendAsync(ReadOnlySequence<byte> buffer);
 
-    /// <summary>
-    /// Sends what the socket takes of <paramref name="bytes"/> at once, without waiting: the number of bytes sent (0
-    /// when the socket's send buffer is full, or when the engine cannot send without waiting, as .NET's cannot here).
-    /// </summary>
-    /// <exception cref="SocketException">The send failed.</exception>
-    /// <exception cref="ObjectDisposedException">The socket is closed.</exception>
-    public virtual int SendNow(ReadOnlySpan<byte> bytes) => 0;
+    /// <summary>Gets whether <see cref="SendNow"/> can send from the calling thread without waiting (.NET's engine cannot here).</summary>
+    public virtual bool SendsWithoutWaiting => false;
 
     /// <summary>
-    /// Sends what the socket takes of <paramref name="bytes"/> at once in one gathered call, without waiting, as
-    /// <see cref="SendNow(ReadOnlySpan{byte})"/> does for one span: the number of bytes sent.
+    /// Sends what the socket takes of <paramref name="bytes"/> at once, in one (gathered) system call and without
+    /// waiting: the number of bytes sent, 0 when the socket's send buffer is full. Only where
+    /// <see cref="SendsWithoutWaiting"/>.
     /// </summary>
     /// <exception cref="SocketException">The send failed.</exception>
     /// <exception cref="ObjectDisposedException">The socket is closed.</exception>
-    public virtual long SendNow(in ReadOnlySequence<byte> bytes) => 0;
+    public virtual long SendNow(in ReadOnlySequence<byte> bytes) => throw new NotSupportedException();
 
     /// <summary>
     /// Called just before the socket is disposed (under the pump's shutdown lock): the engine forgets the socket and

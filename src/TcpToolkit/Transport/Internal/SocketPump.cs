@@ -50,6 +50,10 @@ internal sealed class SocketPump : IDuplexPipe
     // that finds nothing to send parks (back to 0) unless a signal came in the meantime.
     private int _sending;
     private int _outputSignals;
+
+    // The signal count a run had handled when it last parked: a direct send (SendNow) that held the send side while a
+    // run parked starts the run that run could not.
+    private int _parkedAtSignal;
     private volatile bool _aborted;
     private volatile string? _abortReason;
     private volatile Exception? _transportError;
@@ -174,36 +178,15 @@ internal sealed class SocketPump : IDuplexPipe
 
     /// <summary>
     /// Sends <paramref name="bytes"/> straight from the caller's memory when nothing waits to be sent before them (no
-    /// send run active, so the output pipe is empty) and the connection is open: returns how many bytes the socket took
-    /// at once, 0 when it took none or the send side is busy. The caller queues the rest in the output pipe. An echo
-    /// writes back what it read without a copy into the output pipe and without a send run (issue #17). A failure is
-    /// left to the send run, which meets it again with the queued bytes and reports it.
+    /// send run active, so the output pipe is empty), the connection is open and the engine can send without waiting:
+    /// returns how many bytes the socket took at once, 0 when it took none or the send side is busy. The caller queues
+    /// the rest in the output pipe. An echo writes back what it read without a copy into the output pipe and without a
+    /// send run (issue #17). A failure is left to the send run, which meets it again with the queued bytes and reports it.
     /// </summary>
-    public int SendNow(ReadOnlySpan<byte> bytes)
-    {
-        if (!TryHoldSendSide(out var seen))
-        {
-            return 0;
-        }
-
-        var sent = 0;
-        try
-        {
-            sent = _io.SendNow(bytes);
-        }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or ConnectionAbortedException)
-        {
-            // Left to the send run, which meets the failure again with the queued bytes and reports it.
-        }
-
-        ReleaseSendSide(seen, sent);
-        return sent;
-    }
-
-    /// <summary>Sends bytes spread over segments in one gathered call, as <see cref="SendNow(ReadOnlySpan{byte})"/> does for one span.</summary>
     public long SendNow(in ReadOnlySequence<byte> bytes)
     {
-        if (!TryHoldSendSide(out var seen))
+        // Held as a run holds the send side: no run starts meanwhile.
+        if (_aborted || !_io.SendsWithoutWaiting || Volatile.Read(ref _sending) != 0 || Interlocked.CompareExchange(ref _sending, 1, 0) != 0)
         {
             return 0;
         }
@@ -218,38 +201,21 @@ internal sealed class SocketPump : IDuplexPipe
             // Left to the send run, which meets the failure again with the queued bytes and reports it.
         }
 
-        ReleaseSendSide(seen, sent);
-        return sent;
-    }
-
-    // Holds the send side as a run does: no run starts meanwhile, and a signal that comes in (an abort, the receive
-    // side's end) is seen when it is released. Not when a run is active, the send side has ended or the connection
-    // was aborted.
-    private bool TryHoldSendSide(out int seen)
-    {
-        seen = 0;
-        if (_aborted || Volatile.Read(ref _sending) != 0 || Interlocked.CompareExchange(ref _sending, 1, 0) != 0)
-        {
-            return false;
-        }
-
-        seen = Volatile.Read(ref _outputSignals);
-        return true;
-    }
-
-    private void ReleaseSendSide(int seen, long sent)
-    {
         if (sent > 0)
         {
             Volatile.Write(ref _counters.BytesSent, _counters.BytesSent + sent);
             Volatile.Write(ref _sendsCompleted, _sendsCompleted + 1);
         }
 
+        // A signal the last run had not handled when it parked (an abort, the receive side's end, arriving while it
+        // parked or while this call held the send side) found the send side busy and started no run: start it now.
         Interlocked.Exchange(ref _sending, 0);
-        if (Volatile.Read(ref _outputSignals) != seen && Interlocked.CompareExchange(ref _sending, 1, 0) == 0)
+        if (Volatile.Read(ref _outputSignals) != Volatile.Read(ref _parkedAtSignal) && Interlocked.CompareExchange(ref _sending, 1, 0) == 0)
         {
             _ = SendRunAsync();
         }
+
+        return sent;
     }
 
     /// <summary>Aborts the connection: pending operations fail and the peer gets RST.</summary>
@@ -550,6 +516,7 @@ internal sealed class SocketPump : IDuplexPipe
                 if (!reader.TryRead(out var result))
                 {
                     // Park, unless a flush came in after `seen`: its signal saw this run active and started none.
+                    Volatile.Write(ref _parkedAtSignal, seen);
                     Interlocked.Exchange(ref _sending, 0);
                     if (Volatile.Read(ref _outputSignals) == seen || Interlocked.CompareExchange(ref _sending, 1, 0) != 0)
                     {

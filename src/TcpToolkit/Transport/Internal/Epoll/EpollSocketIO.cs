@@ -226,35 +226,12 @@ internal sealed class EpollSocketIO : SocketIO
         return SendRestAsync(buffer.Slice(Math.Max(sent, 0)), waitFirst: sent < attempted);
     }
 
-    public override unsafe int SendNow(ReadOnlySpan<byte> bytes)
-    {
-        ThrowIfClosed();
-        var added = false;
-        try
-        {
-            _handle.DangerousAddRef(ref added);
-            nint sent;
-            fixed (byte* pointer = bytes)
-            {
-                while ((sent = LinuxInterop.Send(Fd, pointer, (nuint)bytes.Length, LinuxInterop.MsgNoSignal)) < 0 && RetryAfterFailure())
-                {
-                }
-            }
-
-            return sent < 0 ? 0 : (int)sent;
-        }
-        finally
-        {
-            if (added)
-            {
-                _handle.DangerousRelease();
-            }
-        }
-    }
+    public override bool SendsWithoutWaiting => true;
 
     public override long SendNow(in ReadOnlySequence<byte> bytes)
     {
-        var sent = TrySend(bytes, out _);
+        // One segment (the usual case) with a plain send: no pin of the caller's memory beyond the call's `fixed`.
+        var sent = bytes.IsSingleSegment ? TrySendSpan(bytes.FirstSpan) : TrySend(bytes, out _);
         return sent < 0 ? 0 : sent;
     }
 
@@ -434,6 +411,33 @@ internal sealed class EpollSocketIO : SocketIO
             for (var i = 0; i < count; i++)
             {
                 pins[i].Dispose();
+            }
+        }
+    }
+
+    /// <summary>One <c>send</c> of <paramref name="bytes"/>: the bytes sent, or -1 when it would block.</summary>
+    private unsafe long TrySendSpan(ReadOnlySpan<byte> bytes)
+    {
+        ThrowIfClosed();
+        var added = false;
+        try
+        {
+            _handle.DangerousAddRef(ref added);
+            nint sent;
+            fixed (byte* pointer = bytes)
+            {
+                while ((sent = LinuxInterop.Send(Fd, pointer, (nuint)bytes.Length, LinuxInterop.MsgNoSignal)) < 0 && RetryAfterFailure())
+                {
+                }
+            }
+
+            return sent;
+        }
+        finally
+        {
+            if (added)
+            {
+                _handle.DangerousRelease();
             }
         }
     }
