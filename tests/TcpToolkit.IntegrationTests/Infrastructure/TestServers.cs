@@ -20,6 +20,14 @@ internal static class TestServers
         return server;
     }
 
+    /// <summary>Connects a plain .NET socket to <paramref name="server"/>: a peer with no TcpToolkit code in it.</summary>
+    public static async Task<System.Net.Sockets.Socket> ConnectPeerAsync(TcpServer server)
+    {
+        var peer = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        await peer.ConnectAsync(server.LocalEndPoint, TestContext.Current.CancellationToken);
+        return peer;
+    }
+
     /// <summary>Echoes every byte until the peer's FIN, then returns (the server then closes gracefully).</summary>
     public static async Task EchoAsync(Connection connection, CancellationToken cancellationToken)
     {

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using System.Net;
 using System.Net.Sockets;
 using TcpToolkit.Connections;
 using TcpToolkit.Framing;
@@ -9,9 +8,9 @@ using TcpToolkit.Transport;
 namespace TcpToolkit.IntegrationTests.Transport;
 
 /// <summary>
-/// A write with nothing buffered before it goes to the socket straight from the caller's memory (issue #17: an echo
-/// writes back what it read without copying it into the output pipe); what the socket does not take at once is queued
-/// behind it as before. Held to the pipe's contract on real sockets, both engines (.NET's always queues): every byte
+/// On the epoll engine, a write with nothing buffered before it goes to the socket straight from the caller's memory
+/// (issue #17: an echo writes back what it read without copying it into the output pipe); what the socket does not take
+/// at once is queued behind it as before. Held to the pipe's contract on real sockets, both engines (.NET's always queues): every byte
 /// arrives once and in order, whether writes are sent at once, queued or mixed with buffered ones, and every byte is
 /// counted as sent.
 /// </summary>
@@ -62,6 +61,42 @@ public sealed class DirectSendTests
         Volatile.Read(ref counters.BytesSent).Should().Be(received, "bytes sent at once count as sent too");
     }
 
+    [Fact]
+    public async Task WriteAsync_NothingBufferedOnTheEpollEngine_CompletesAtOnceWithoutTouchingTheOutputPipe()
+    {
+        // The direct send's own evidence: a first write on a fresh connection completes before returning and allocates
+        // nothing on the writing thread. Through the output pipe it would create the pipe first (hundreds of bytes).
+        var ct = TestContext.Current.CancellationToken;
+        var payload = Pattern(0, 1_000);
+        var figures = new List<(bool AtOnce, long Allocated)>();
+        await using var server = await StartAsync("epoll", async (connection, stopping) =>
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            var write = connection.Output.WriteAsync(payload, stopping);
+            var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            var atOnce = write.IsCompletedSuccessfully;
+            await write;
+            lock (figures)
+            {
+                figures.Add((atOnce, allocated));
+            }
+        });
+
+        // The first connection warms up the code; the second is measured.
+        for (var i = 0; i < 2; i++)
+        {
+            using var peer = await ConnectAsync(server);
+            (await ReadToEndAsync(peer, ct)).Should().Be(payload.Length);
+        }
+
+        lock (figures)
+        {
+            figures.Should().HaveCount(2);
+            figures[1].AtOnce.Should().BeTrue("the socket took the bytes at once");
+            figures[1].Allocated.Should().Be(0, "the bytes went to the socket from the caller's memory, not through a newly created output pipe");
+        }
+    }
+
     [Theory]
     [MemberData(nameof(Engines))]
     public async Task WriteAsync_PeerNotReadingYet_WhatTheSocketDoesNotTakeIsQueuedAndArrivesInOrder(string engine)
@@ -92,6 +127,63 @@ public sealed class DirectSendTests
         using var peer = await ConnectAsync(server);
         await waited.Task.WaitAsync(TestTimeouts.Default, ct);
         (await ReadToEndAsync(peer, ct)).Should().Be((long)Chunk * Chunks);
+    }
+
+    [Theory]
+    [MemberData(nameof(Engines))]
+    public async Task PeersResetAfterWritesSentAtOnce_EveryConnectionClosesByItself(string engine)
+    {
+        // The reset ends the receive side, which stops the send side with a signal; a handler that has stopped writing
+        // leaves that signal as the only thing to start the send run that ends the connection (issue #17: a direct
+        // send holding the send side while a run parks must not lose it).
+        const int Peers = 100;
+        var ct = TestContext.Current.CancellationToken;
+        var closed = 0;
+        var allClosed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var server = await StartAsync(engine, async (connection, stopping) =>
+        {
+            connection.ConnectionClosed.UnsafeRegister(
+                _ =>
+                {
+                    if (Interlocked.Increment(ref closed) == Peers)
+                    {
+                        allClosed.TrySetResult();
+                    }
+                },
+                null);
+            var chunk = Pattern(0, 1_000);
+            for (var i = 0; i < 20; i++)
+            {
+                if ((await connection.Output.WriteAsync(chunk, stopping)).IsCompleted)
+                {
+                    return;
+                }
+            }
+
+            // Then only read, until the reset ends the input.
+            while (!(await connection.Input.ReadAsync(stopping)).IsCompleted)
+            {
+                connection.Input.AdvanceTo(default(SequencePosition));
+            }
+        });
+
+        var peers = new List<Socket>();
+        for (var i = 0; i < Peers; i++)
+        {
+            var peer = await ConnectAsync(server);
+            var first = new byte[1];
+            (await peer.ReceiveAsync(first, ct)).Should().Be(1);
+            peers.Add(peer);
+        }
+
+        foreach (var peer in peers)
+        {
+            peer.LingerState = new LingerOption(enable: true, seconds: 0);
+            peer.Dispose();
+        }
+
+        await allClosed.Task.WaitAsync(TestTimeouts.Default, ct);
+        server.ConnectionCount.Should().Be(0);
     }
 
     [Fact]
@@ -194,22 +286,8 @@ public sealed class DirectSendTests
         return position;
     }
 
-    private static async Task<TcpServer> StartAsync(string engine, ConnectionHandler handler)
-    {
-        var options = new TcpServerOptions
-        {
-            EndPoints = { new IPEndPoint(IPAddress.Loopback, 0) },
-            UseDotNetSocketEngine = engine == "dotnet",
-        };
-        var server = new TcpServer(options, handler);
-        await server.StartAsync(TestContext.Current.CancellationToken);
-        return server;
-    }
+    private static Task<TcpServer> StartAsync(string engine, ConnectionHandler handler)
+        => TestServers.StartAsync(handler, options => options.UseDotNetSocketEngine = engine == "dotnet");
 
-    private static async Task<Socket> ConnectAsync(TcpServer server)
-    {
-        var peer = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        await peer.ConnectAsync(server.LocalEndPoint, TestContext.Current.CancellationToken);
-        return peer;
-    }
+    private static Task<Socket> ConnectAsync(TcpServer server) => TestServers.ConnectPeerAsync(server);
 }

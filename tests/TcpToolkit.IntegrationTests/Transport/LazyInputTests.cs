@@ -1,5 +1,4 @@
 using System.IO.Pipelines;
-using System.Net;
 using System.Net.Sockets;
 using TcpToolkit.Connections;
 using TcpToolkit.Transport;
@@ -153,24 +152,10 @@ public sealed class LazyInputTests
         (await failure.Task.WaitAsync(TestTimeouts.Default, TestContext.Current.CancellationToken)).Should().BeOfType<ConnectionResetException>();
     }
 
-    private static async Task<TcpServer> StartAsync(string engine, ConnectionHandler handler)
-    {
-        var options = new TcpServerOptions
-        {
-            EndPoints = { new IPEndPoint(IPAddress.Loopback, 0) },
-            UseDotNetSocketEngine = engine == "dotnet",
-        };
-        var server = new TcpServer(options, handler);
-        await server.StartAsync(TestContext.Current.CancellationToken);
-        return server;
-    }
+    private static Task<TcpServer> StartAsync(string engine, ConnectionHandler handler)
+        => TestServers.StartAsync(handler, options => options.UseDotNetSocketEngine = engine == "dotnet");
 
-    private static async Task<Socket> ConnectAsync(TcpServer server)
-    {
-        var peer = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        await peer.ConnectAsync(server.LocalEndPoint, TestContext.Current.CancellationToken);
-        return peer;
-    }
+    private static Task<Socket> ConnectAsync(TcpServer server) => TestServers.ConnectPeerAsync(server);
 
     private static async Task<string> ReadTextAsync(PipeReader input, int length, CancellationToken cancellationToken)
     {
